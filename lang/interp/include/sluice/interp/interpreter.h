@@ -1,0 +1,77 @@
+// The reference interpreter: the executable semantics of DESIGN.md section 3. Slow and plain on
+// purpose; the Z3 encoding and the generated code are checked against it.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sluice/lang/model.h"
+
+namespace sluice::interp {
+
+using lang::Direction;
+using lang::Headers;
+using lang::Verdict;
+
+// What one layer decided for a packet.
+struct LayerStep {
+    uint32_t layer = 0;                // index into Policy::layers
+    std::optional<uint32_t> group;     // index into the layer's groups for the direction
+    std::optional<uint32_t> rule;      // index into that group's rules
+    bool viaSession = false;           // matched a stateful session pair; rules skipped
+    Verdict verdict = Verdict::Deny;
+    Headers after;                     // metadata leaving the layer
+};
+
+enum class OutputKind : uint8_t { Drop, Vm, Uplink, Port, Host, Gateway, Ecmp };
+
+// Where the packet goes. Outbound with no route: Uplink. Inbound with no route: Vm (deliver to
+// the port's own VM). A route lookup with no matching prefix, or `-> drop`: Drop.
+struct Output {
+    OutputKind kind = OutputKind::Drop;
+    uint32_t index = 0;   // Port: Policy::ports; Ecmp: Policy::ecmpGroups; Vm: the port
+    lang::IpAddr address; // Host / Gateway
+    // "port:web1", "host:192.168.0.2", "gateway:...", "ecmp:fw", "uplink", "vm:web1", "drop"
+    std::string str(const lang::Policy& policy) const;
+};
+
+struct Result {
+    Verdict verdict = Verdict::Deny;
+    Headers headers;                  // final metadata (all transpositions applied)
+    Output output;
+    std::vector<LayerStep> layers;    // layers evaluated, in traversal order
+    std::string dropReason;           // "layer acl", "no route", ... when dropped
+};
+
+class Interpreter {
+public:
+    explicit Interpreter(std::shared_ptr<const lang::Policy> policy);
+
+    // Evaluates one packet through port `port` (index into Policy::ports) in direction `dir`.
+    // Stateful rules record session pairs here, so later packets of the reverse direction
+    // see them (call clearSessions() to forget).
+    Result evaluate(uint32_t port, Direction dir, const Headers& packet);
+    void clearSessions();
+    size_t sessionCount() const;
+
+    const lang::Policy& policy() const { return *policy_; }
+
+private:
+    struct SessionKey;
+    std::shared_ptr<const lang::Policy> policy_;
+    // Keyed by (port, layer, direction the reply travels, reply 5-tuple as seen at the layer).
+    std::map<std::string, Headers> sessions_;
+};
+
+// JSON object of a result, per the `sluice eval --json` contract: verdict, output, headers
+// (as packet text plus fields), layers [{layer, group, rule, session}], drop_reason.
+std::string resultToJson(const lang::Policy& policy, uint32_t port, Direction dir,
+                         const Result& result);
+// Human-readable multi-line trace.
+std::string resultToText(const lang::Policy& policy, uint32_t port, Direction dir,
+                         const Result& result);
+
+}  // namespace sluice::interp

@@ -1,0 +1,43 @@
+// Subcommand registry of the `sluice` CLI. Each command lives in its own cli/cmd_*.cpp and
+// registers itself with SLUICE_REGISTER_COMMAND, so adding a command touches no other file.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sluice/lang/frontend.h"
+
+namespace sluice::cli {
+
+// Exit codes of DESIGN.md section 5.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitInputError = 1;  // `diff`: different
+inline constexpr int kExitUsage = 2;       // `diff`: error
+inline constexpr int kExitViolation = 3;
+
+// Options every command shares.
+struct GlobalOptions {
+    std::vector<std::string> stdlibDirs;  // --stdlib (repeatable)
+    bool color = false;                   // --color
+};
+GlobalOptions& globalOptions();
+
+// Adds a subcommand to `app`. The setup function creates the subcommand and its options and
+// sets a callback that stores the command's exit code in `exitCode`.
+using CommandSetup = std::function<void(CLI::App& app, int& exitCode)>;
+bool registerCommand(const char* name, CommandSetup setup);
+
+#define SLUICE_REGISTER_COMMAND(name, fn) \
+    static const bool sluiceRegistered_##fn = ::sluice::cli::registerCommand(name, fn)
+
+// Loads a policy with the shared options; prints diagnostics (text to stderr, or, with
+// json=true, nothing: the caller puts frontend.diags().toJson() into its own output).
+// Returns null when the policy has errors.
+std::shared_ptr<const lang::Policy> loadPolicyOrReport(lang::Frontend& frontend,
+                                                       const std::string& path, bool json);
+lang::FrontendOptions frontendOptions();
+
+}  // namespace sluice::cli

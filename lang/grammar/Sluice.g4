@@ -26,8 +26,13 @@ portDecl : 'port' ident settingsBlock ;
 // ecmp / credit / meter blocks share the settings form: NAME ARGS... ;
 settingsDecl  : kind=('ecmp' | 'credit' | 'meter') ident settingsBlock ;
 settingsBlock : '{' setting* '}' ;
-setting       : ident settingArg* ';' ;
-settingArg    : value | ',' ;
+setting       : settingWord settingArg* ';' ;
+settingArg    : value | settingKeyword | ',' ;
+// Settings are not reserved, but some setting names and arguments in docs/language.md are
+// keywords elsewhere (`credit gold;`, `host 40Gbps`): accept those here.
+settingWord    : ident | settingKeyword ;
+settingKeyword : 'credit' | 'host' | 'meter' | 'ecmp' | 'gateway' | 'route' | 'priority'
+               | 'idle' | 'drop' | 'port' | 'default' | 'in' | 'out' ;
 
 // layer acl { default deny; out { group ... } in { group ... } }
 layerDecl  : 'layer' ident '{' layerItem* '}' ;

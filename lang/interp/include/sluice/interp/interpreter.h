@@ -24,6 +24,7 @@ struct LayerStep {
     bool viaSession = false;           // matched a stateful session pair; rules skipped
     Verdict verdict = Verdict::Deny;
     Headers after;                     // metadata leaving the layer
+    std::optional<uint32_t> meter;     // index into Policy::meters when the action meters
 };
 
 enum class OutputKind : uint8_t { Drop, Vm, Uplink, Port, Host, Gateway, Ecmp };
@@ -52,7 +53,9 @@ public:
 
     // Evaluates one packet through port `port` (index into Policy::ports) in direction `dir`.
     // Stateful rules record session pairs here, so later packets of the reverse direction
-    // see them (call clearSessions() to forget).
+    // see them (call clearSessions() to forget). A pair is recorded only for a packet that is
+    // delivered (not dropped by a later layer or the route lookup). Its key is the reply's
+    // flow at the layer: family, addresses and ports swapped, protocol, ICMP type/code kept.
     Result evaluate(uint32_t port, Direction dir, const Headers& packet);
     void clearSessions();
     size_t sessionCount() const;
@@ -64,6 +67,8 @@ private:
     std::shared_ptr<const lang::Policy> policy_;
     // Keyed by (port, layer, direction the reply travels, reply 5-tuple as seen at the layer).
     std::map<std::string, Headers> sessions_;
+    // Same keys: bit set of the Fields the layer rewrote, which the pair restores.
+    std::map<std::string, uint32_t> sessionFields_;
 };
 
 // JSON object of a result, per the `sluice eval --json` contract: verdict, output, headers

@@ -1,0 +1,137 @@
+// Printing interpreter results: the `sluice eval --json` object and a readable trace.
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "sluice/interp/interpreter.h"
+
+namespace sluice::interp {
+
+namespace {
+
+using lang::Field;
+using lang::Policy;
+
+// Names of a step's layer, group and rule; empty when absent (or out of range).
+struct StepNames {
+    std::string layer;
+    std::string group;
+    std::string rule;
+    std::string meter;
+};
+
+StepNames namesOf(const Policy& policy, Direction dir, const LayerStep& step) {
+    StepNames n;
+    if (step.layer >= policy.layers.size()) {
+        n.layer = "#" + std::to_string(step.layer);
+        return n;
+    }
+    const lang::Layer& layer = policy.layers[step.layer];
+    n.layer = layer.name;
+    const auto& groups = layer.groupsFor(dir);
+    if (step.group && *step.group < groups.size()) {
+        const lang::Group& g = groups[*step.group];
+        n.group = g.name;
+        if (step.rule && *step.rule < g.rules.size()) n.rule = g.rules[*step.rule].name;
+    }
+    if (step.meter && *step.meter < policy.meters.size()) n.meter = policy.meters[*step.meter].name;
+    return n;
+}
+
+nlohmann::json nameOrNull(const std::string& s) {
+    return s.empty() ? nlohmann::json(nullptr) : nlohmann::json(s);
+}
+
+nlohmann::json ipOrNull(const lang::IpAddr& a) {
+    return a.family == lang::Family::None ? nlohmann::json(nullptr) : nlohmann::json(a.str());
+}
+
+// Every field of the metadata, keyed by its policy-text name.
+nlohmann::json fieldsJson(const Headers& h) {
+    nlohmann::json j = nlohmann::json::object();
+    for (size_t i = 0; i < lang::kFieldCount; ++i) {
+        Field f = static_cast<Field>(i);
+        const lang::FieldInfo& info = lang::fieldInfo(f);
+        std::string name(info.name);
+        switch (f) {
+            case Field::SrcMac: j[name] = lang::macToString(h.srcMac); break;
+            case Field::DstMac: j[name] = lang::macToString(h.dstMac); break;
+            case Field::OuterSrcIp: j[name] = ipOrNull(h.outerSrc); break;
+            case Field::OuterDstIp: j[name] = ipOrNull(h.outerDst); break;
+            case Field::SrcIp: j[name] = ipOrNull(h.srcIp); break;
+            case Field::DstIp: j[name] = ipOrNull(h.dstIp); break;
+            default: j[name] = static_cast<uint64_t>(h.get(f)); break;
+        }
+    }
+    return j;
+}
+
+std::string portName(const Policy& policy, uint32_t port) {
+    return port < policy.ports.size() ? policy.ports[port].name : "#" + std::to_string(port);
+}
+
+bool dropped(const Result& r) { return r.output.kind == OutputKind::Drop; }
+
+}  // namespace
+
+std::string resultToJson(const Policy& policy, uint32_t port, Direction dir,
+                         const Result& result) {
+    nlohmann::json j;
+    j["port"] = portName(policy, port);
+    j["dir"] = lang::directionName(dir);
+    j["verdict"] = lang::verdictName(result.verdict);
+    j["output"] = dropped(result) ? nlohmann::json(nullptr)
+                                  : nlohmann::json(result.output.str(policy));
+    j["headers"] = lang::formatPacketText(result.headers);
+    j["fields"] = fieldsJson(result.headers);
+    nlohmann::json layers = nlohmann::json::array();
+    for (const LayerStep& step : result.layers) {
+        StepNames n = namesOf(policy, dir, step);
+        nlohmann::json s;
+        s["layer"] = n.layer;
+        s["group"] = nameOrNull(n.group);
+        s["rule"] = nameOrNull(n.rule);
+        s["session"] = step.viaSession;
+        s["verdict"] = lang::verdictName(step.verdict);
+        s["meter"] = nameOrNull(n.meter);
+        s["headers"] = lang::formatPacketText(step.after);
+        layers.push_back(std::move(s));
+    }
+    j["layers"] = std::move(layers);
+    j["drop_reason"] = dropped(result) ? nlohmann::json(result.dropReason) : nlohmann::json(nullptr);
+    // Replace invalid UTF-8 (names come from policy text) rather than throw.
+    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string resultToText(const Policy& policy, uint32_t port, Direction dir,
+                         const Result& result) {
+    std::ostringstream out;
+    out << "port " << portName(policy, port) << " " << lang::directionName(dir) << ": "
+        << lang::verdictName(result.verdict);
+    if (dropped(result)) {
+        out << " (dropped: " << result.dropReason << ")";
+    } else {
+        out << " -> " << result.output.str(policy);
+    }
+    out << "\n";
+    for (const LayerStep& step : result.layers) {
+        StepNames n = namesOf(policy, dir, step);
+        out << "  layer " << n.layer << ": ";
+        if (step.viaSession) {
+            out << "session pair";
+        } else if (!n.rule.empty()) {
+            out << "group " << n.group << " rule " << n.rule;
+        } else {
+            out << "default";
+        }
+        out << " -> " << lang::verdictName(step.verdict);
+        if (!n.meter.empty()) out << ", meter " << n.meter;
+        out << "\n";
+        if (step.verdict == Verdict::Allow) {
+            out << "    " << lang::formatPacketText(step.after) << "\n";
+        }
+    }
+    out << "  final: " << lang::formatPacketText(result.headers);
+    return out.str();
+}
+
+}  // namespace sluice::interp

@@ -26,13 +26,8 @@ portDecl : 'port' ident settingsBlock ;
 // ecmp / credit / meter blocks share the settings form: NAME ARGS... ;
 settingsDecl  : kind=('ecmp' | 'credit' | 'meter') ident settingsBlock ;
 settingsBlock : '{' setting* '}' ;
-setting       : settingWord settingArg* ';' ;
-settingArg    : value | settingKeyword | ',' ;
-// Settings are not reserved, but some setting names and arguments in docs/language.md are
-// keywords elsewhere (`credit gold;`, `host 40Gbps`): accept those here.
-settingWord    : ident | settingKeyword ;
-settingKeyword : 'credit' | 'host' | 'meter' | 'ecmp' | 'gateway' | 'route' | 'priority'
-               | 'idle' | 'drop' | 'port' | 'default' | 'in' | 'out' ;
+setting       : ident settingArg* ';' ;
+settingArg    : value | ',' ;
 
 // layer acl { default deny; out { group ... } in { group ... } }
 layerDecl  : 'layer' ident '{' layerItem* '}' ;
@@ -93,7 +88,15 @@ atom
     | ident
     ;
 
-ident : ID ;
+// Keywords that never end a list of names or values may also be names: docs/language.md uses
+// `group routes`, `credit gold;` and `host 40Gbps`. Keywords that do end such lists (match,
+// action, priority, lpm, terminating, stateful, idle, allow, deny) stay reserved.
+ident : ID | softKeyword ;
+softKeyword
+    : 'module' | 'import' | 'const' | 'port' | 'layer' | 'default' | 'in' | 'out' | 'group'
+    | 'rule' | 'set' | 'encap' | 'decap' | 'route' | 'meter' | 'routes' | 'host' | 'gateway'
+    | 'ecmp' | 'drop' | 'credit' | 'assert' | 'isolated' | 'reachable' | 'some' | 'every'
+    ;
 
 // ---- lexer ----
 INT      : [0-9]+ ;

@@ -54,6 +54,10 @@ public:
     const SourceManager& sources() const { return *sources_; }
     std::shared_ptr<const SourceManager> sharedSources() const { return sources_; }
 
+    // Stable sort of the diagnostics reported since index `from` by file id, line and column
+    // (the front end reports per pass, then sorts so each file reads top to bottom).
+    void sortBySource(size_t from = 0);
+
     // clang-style text, optionally with ANSI colour.
     void printText(std::ostream& out, bool color = false) const;
     // One JSON array of {"id","severity","file","line","col","message","notes":[...]}.

@@ -1,0 +1,233 @@
+// Frontend: file loading with imports (stdlib search, relative paths, cycles, diamonds),
+// then parse -> resolve -> Policy. Semantic checks run only when every file parsed: a
+// partial tree after a syntax error would only produce follow-on noise.
+#include "sluice/lang/frontend.h"
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <sstream>
+
+#include "parse.h"
+#include "printer.h"
+#include "resolve.h"
+
+namespace sluice::lang {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::optional<std::string> readFile(const std::string& path, std::string& why) {
+    std::error_code ec;
+    if (fs::is_directory(path, ec)) {
+        why = "is a directory";
+        return std::nullopt;
+    }
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        why = fs::exists(path, ec) ? "cannot be read" : "no such file";
+        return std::nullopt;
+    }
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+std::string canonical(const std::string& path) {
+    std::error_code ec;
+    fs::path p = fs::weakly_canonical(fs::absolute(path, ec), ec);
+    if (ec) return fs::path(path).lexically_normal().string();
+    return p.string();
+}
+
+// Loads a root file and, depth first, its imports; files end up imports-first.
+class Loader {
+public:
+    Loader(const FrontendOptions& options, SourceManager& sources, DiagnosticEngine& diags)
+        : options_(options), sources_(sources), diags_(diags) {}
+
+    void loadRoot(const std::string& name, std::string text) {
+        load(name, canonical(name), std::move(text));
+    }
+
+    std::vector<std::unique_ptr<ast::File>> files;
+    bool syntaxOk = true;
+
+private:
+    struct Frame {
+        std::string canon;
+        std::string display;
+        SourceRange importedAt;  // the import declaration that led here (invalid for the root)
+    };
+
+    void load(const std::string& name, const std::string& canon, std::string text) {
+        uint32_t id = sources_.add(name, std::move(text));
+        state_[canon] = 1;
+        auto file = std::make_unique<ast::File>();
+        if (!parseFile(id, sources_.text(id), diags_, *file)) syntaxOk = false;
+        stack_.push_back({canon, name, {}});
+        fs::path dir = fs::path(name).parent_path();
+        for (const ast::Import& imp : file->imports) {
+            stack_.back().importedAt = imp.range;
+            follow(imp, dir);
+        }
+        stack_.pop_back();
+        state_[canon] = 2;
+        files.push_back(std::move(file));
+    }
+
+    void follow(const ast::Import& imp, const fs::path& dir) {
+        std::string path;
+        if (imp.isPath) {
+            path = (dir / imp.text).lexically_normal().string();
+            std::error_code ec;
+            if (!fs::exists(path, ec)) {
+                diags_.report(DiagKind::ImportNotFound, imp.targetRange,
+                              "cannot find imported file '" + imp.text + "' (looked for " + path +
+                                  ")");
+                return;
+            }
+        } else {
+            const std::string prefix = "std.";
+            if (imp.text.rfind(prefix, 0) != 0 || imp.text.size() == prefix.size()) {
+                diags_.report(DiagKind::ImportNotFound, imp.targetRange,
+                              "cannot find module '" + imp.text +
+                                  "': only std.NAME modules are searched; import other files by "
+                                  "quoted path");
+                return;
+            }
+            std::string rel = imp.text.substr(prefix.size());
+            for (char& c : rel) {
+                if (c == '.') c = '/';
+            }
+            rel += ".sl";
+            std::string searched;
+            for (const std::string& d : options_.stdlibDirs) {
+                std::error_code ec;
+                fs::path candidate = fs::path(d) / rel;
+                if (fs::is_regular_file(candidate, ec)) {
+                    path = candidate.string();
+                    break;
+                }
+                searched += (searched.empty() ? "" : ", ") + d;
+            }
+            if (path.empty()) {
+                diags_.report(DiagKind::ImportNotFound, imp.targetRange,
+                              "cannot find module '" + imp.text + "' (" + rel + " not in " +
+                                  (searched.empty() ? std::string("an empty stdlib path") : searched) +
+                                  ")");
+                return;
+            }
+        }
+        std::string canon = canonical(path);
+        int st = state_[canon];
+        if (st == 2) return;  // diamond: loaded once
+        if (st == 1) {
+            std::string chain;
+            size_t start = 0;
+            for (size_t i = 0; i < stack_.size(); ++i) {
+                if (stack_[i].canon == canon) start = i;
+            }
+            for (size_t i = start; i < stack_.size(); ++i) chain += stack_[i].display + " -> ";
+            chain += stack_[start].display;
+            diags_.report(DiagKind::ImportCycle, imp.range, "import cycle: " + chain);
+            for (size_t i = start; i + 1 < stack_.size(); ++i) {
+                diags_.note(stack_[i].importedAt,
+                            "'" + stack_[i].display + "' imports '" + stack_[i + 1].display + "' here");
+            }
+            return;
+        }
+        std::string why;
+        auto text = readFile(path, why);
+        if (!text) {
+            diags_.report(DiagKind::ImportNotFound, imp.targetRange,
+                          "cannot read imported file '" + path + "': " + why);
+            return;
+        }
+        load(path, canon, std::move(*text));
+    }
+
+    const FrontendOptions& options_;
+    SourceManager& sources_;
+    DiagnosticEngine& diags_;
+    std::map<std::string, int> state_;  // 1 loading, 2 done
+    std::vector<Frame> stack_;
+};
+
+}  // namespace
+
+std::vector<std::string> defaultStdlibDirs() {
+    std::vector<std::string> dirs;
+#ifdef SLUICE_STDLIB_DIR
+    if (std::string(SLUICE_STDLIB_DIR).size() > 0) dirs.emplace_back(SLUICE_STDLIB_DIR);
+#endif
+    if (const char* env = std::getenv("SLUICE_STDLIB"); env != nullptr && *env != '\0') {
+        dirs.emplace_back(env);
+    }
+    return dirs;
+}
+
+Frontend::Frontend(FrontendOptions options)
+    : options_(std::move(options)),
+      sources_(std::make_shared<SourceManager>()),
+      diags_(std::make_unique<DiagnosticEngine>(sources_)) {}
+
+Frontend::~Frontend() = default;
+
+std::shared_ptr<const Policy> Frontend::loadFile(const std::string& path) {
+    std::string why;
+    auto text = readFile(path, why);
+    if (!text) {
+        diags_->report(DiagKind::FileNotFound, SourceRange{},
+                       "cannot read '" + path + "': " + why);
+        return nullptr;
+    }
+    return loadString(path, std::move(*text));
+}
+
+std::shared_ptr<const Policy> Frontend::loadString(const std::string& name, std::string text) {
+    size_t firstDiag = diags_->diagnostics().size();
+    size_t errorsBefore = diags_->errorCount();
+    std::shared_ptr<Policy> policy;
+    try {
+        Loader loader(options_, *sources_, *diags_);
+        loader.loadRoot(name, std::move(text));
+        if (loader.syntaxOk && !loader.files.empty()) {
+            ResolveInput in;
+            for (const auto& f : loader.files) in.files.push_back(f.get());
+            in.rootFile = loader.files.back()->fileId;
+            in.warnings = options_.warnings;
+            policy = resolvePolicy(in, *diags_);
+        }
+    } catch (const std::exception& e) {
+        // A bug of ours, not the user's; still a diagnostic rather than a crash.
+        diags_->report(DiagKind::SyntaxError, SourceRange{},
+                       std::string("internal error while reading the policy: ") + e.what());
+    }
+    diags_->sortBySource(firstDiag);
+    if (diags_->errorCount() != errorsBefore) return nullptr;
+    return policy;
+}
+
+bool Frontend::formatFile(const std::string& path, std::string& out) {
+    std::string why;
+    auto text = readFile(path, why);
+    if (!text) {
+        diags_->report(DiagKind::FileNotFound, SourceRange{}, "cannot read '" + path + "': " + why);
+        return false;
+    }
+    return formatString(path, std::move(*text), out);
+}
+
+bool Frontend::formatString(const std::string& name, std::string text, std::string& out) {
+    uint32_t id = sources_->add(name, std::move(text));
+    ast::File file;
+    if (!parseFile(id, sources_->text(id), *diags_, file)) return false;
+    out = printFile(file);
+    return true;
+}
+
+}  // namespace sluice::lang

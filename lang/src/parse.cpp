@@ -107,6 +107,16 @@ std::string describeTokenType(const antlr4::dfa::Vocabulary& vocab, ssize_t type
     return lit.empty() ? vocab.getSymbolicName(static_cast<size_t>(type)) : lit;
 }
 
+// The token type of a literal such as "';'" (looked up, not hard-coded: T__N numbers change
+// with the grammar).
+size_t literalType(antlr4::Parser* parser, const std::string& literal) {
+    const auto& vocab = parser->getVocabulary();
+    for (size_t t = 0; t <= vocab.getMaxTokenType(); ++t) {
+        if (vocab.getLiteralName(t) == literal) return t;
+    }
+    return antlr4::Token::INVALID_TYPE;
+}
+
 std::string describeExpected(antlr4::Parser* parser, const antlr4::misc::IntervalSet& set) {
     const auto& vocab = parser->getVocabulary();
     std::vector<ssize_t> types = set.toList();
@@ -162,6 +172,20 @@ protected:
     void reportInputMismatch(antlr4::Parser* p, const antlr4::InputMismatchException& e) override {
         antlr4::Token* t = e.getOffendingToken();
         std::string expected = describeExpected(p, e.getExpectedTokens());
+        // A statement that runs into the next line without its ';': point where the ';' goes,
+        // as clang does, rather than at the next line's first token.
+        antlr4::Token* prev = t != nullptr && t->getTokenIndex() > 0
+                                  ? p->getTokenStream()->get(t->getTokenIndex() - 1)
+                                  : nullptr;
+        while (prev != nullptr && prev->getChannel() != antlr4::Token::DEFAULT_CHANNEL &&
+               prev->getTokenIndex() > 0) {
+            prev = p->getTokenStream()->get(prev->getTokenIndex() - 1);
+        }
+        if (prev != nullptr && e.getExpectedTokens().contains(literalType(p, "';'")) &&
+            t->getType() != P::ERROR_CHAR && t->getLine() > prev->getLine()) {
+            report(loc_.after(prev), "expected " + expected);
+            return;
+        }
         report(loc_.token(t), unexpected(t, expected));
     }
 
@@ -191,7 +215,9 @@ protected:
 private:
     std::string unexpected(antlr4::Token* t, const std::string& expected) {
         std::string msg = "unexpected " + describeToken(loc_, t);
-        if (!expected.empty()) msg += "; expected " + expected;
+        // After a stray character ANTLR's expected set is that of some outer rule: misleading.
+        bool stray = t != nullptr && t->getType() == P::ERROR_CHAR;
+        if (!expected.empty() && !stray) msg += "; expected " + expected;
         return msg;
     }
 

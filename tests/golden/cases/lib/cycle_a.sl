@@ -1,0 +1,2 @@
+import "cycle_b.sl";
+layer a_layer { default allow; }

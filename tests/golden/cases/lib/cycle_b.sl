@@ -1,0 +1,2 @@
+import "cycle_a.sl";
+layer b_layer { default allow; }

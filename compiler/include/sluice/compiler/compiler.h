@@ -1,0 +1,90 @@
+// The Sluice compiler's public interface: policy -> native per-(port, direction) functions
+// behind the C ABI of sluice/abi/sl_abi.h. No LLVM type appears here (DESIGN.md 2).
+//
+//   auto compiled = sluice::compiler::compile(policy, {});
+//   sl_pipeline_fn f = (*compiled)->lookup(port, lang::Direction::Out);
+//   sl_result r; f(&meta, &r);
+//
+// Each CompiledPolicy is one generation in the process-wide JIT: its code is removed (ORC
+// ResourceTracker) when the object is destroyed, so the runtime keeps the old generation alive
+// until its RCU grace period ends and then drops it.
+#pragma once
+
+#include <cstdint>
+#include <iosfwd>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sluice/abi/sl_abi.h"
+#include "sluice/lang/model.h"
+#include "sluice/support/expected.h"
+
+namespace sluice::compiler {
+
+// Test-only corruption of the lowering, to prove translation validation catches it.
+enum class FaultInjection : uint8_t {
+    None,
+    DropLeafRow,   // a tree leaf / linear table loses a row; a hash slot / interval is cleared
+    ShiftBound,    // one row's interval bound moves by one
+};
+
+struct CompileOptions {
+    unsigned optLevel = 2;          // LLVM optimisation level 0..3
+    std::string cacheDir;           // object cache directory keyed by policy hash; empty: off
+    std::vector<std::string> dumpAfter;  // pass names (or "all") whose IR is printed to `log`
+    bool timePasses = false;        // per-pass wall time into the timings
+    std::ostream* log = nullptr;    // dumps go here (std::cerr when null)
+    std::string symbolPrefix = "sl";  // AOT: symbols are PREFIX_p<port>_<in|out>[_burst]
+    unsigned treeLeafSize = 8;      // HyperSplit binth
+    unsigned linearMax = 6;         // tables up to this many rows may stay linear
+    FaultInjection fault = FaultInjection::None;
+};
+
+struct PassTiming {
+    std::string pass;
+    double ms = 0;
+};
+
+// Statistics of the lowering, per table (for dumps, the bench and the README).
+struct TableStats {
+    std::string table;
+    std::string classifier;
+    size_t rows = 0;
+    size_t memoryBytes = 0;
+    double cost = 0;
+};
+
+class CompiledPolicy {
+public:
+    virtual ~CompiledPolicy() = default;
+    virtual const sl_policy_desc* descriptor() const = 0;
+    virtual sl_pipeline_fn lookup(uint32_t port, lang::Direction dir) const = 0;
+    virtual sl_pipeline_burst_fn lookupBurst(uint32_t port, lang::Direction dir) const = 0;
+    virtual uint64_t policyHash() const = 0;
+    virtual bool fromCache() const = 0;  // loaded from the object cache (no LLVM codegen)
+    virtual const std::vector<PassTiming>& timings() const = 0;
+    virtual const std::vector<TableStats>& tables() const = 0;
+    virtual size_t codeBytes() const = 0;  // object size of the generation
+};
+
+// Compiles into the process-wide JIT. The policy is only read during the call.
+Expected<std::unique_ptr<CompiledPolicy>> compile(const lang::Policy& policy,
+                                                  const CompileOptions& options = {});
+
+enum class EmitKind : uint8_t { Ir, Asm, Obj };
+// Ahead-of-time: LLVM IR text, assembly or an ELF object for the host, exporting the
+// functions and the descriptor `PREFIX_policy` (sl_policy_desc).
+Expected<std::string> emit(const lang::Policy& policy, EmitKind kind,
+                           const CompileOptions& options = {},
+                           std::vector<PassTiming>* timings = nullptr);
+// The C header declaring what `emit` exports.
+std::string emitHeader(const lang::Policy& policy, const CompileOptions& options = {});
+
+// Names of the passes in order (for --dump-after and --time-passes help).
+std::vector<std::string> passNames();
+
+// Content hash of a policy (the object cache key, with the compiler version and options).
+uint64_t policyHash(const lang::Policy& policy);
+
+}  // namespace sluice::compiler

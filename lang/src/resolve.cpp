@@ -696,6 +696,14 @@ private:
         return static_cast<uint32_t>(*p);
     }
 
+    // The priority's value when it is a valid one (no diagnostics: priority() reports).
+    static std::optional<uint32_t> parsedPriority(const ast::Atom& a) {
+        if (a.text.empty() || a.text.size() > 10 || a.kind != ast::AtomKind::Int) return std::nullopt;
+        uint64_t v = std::stoull(a.text);
+        if (v > 0xffffffffu) return std::nullopt;
+        return static_cast<uint32_t>(v);
+    }
+
     // ---- actions ----
     void lowerAction(const ast::Rule& r, unsigned trafficFamilies, Action& act) {
         act.range = r.actions.empty() ? r.range : r.actions.front().range;
@@ -929,26 +937,30 @@ private:
             int dir = static_cast<int>(ld.dir == ast::Dir::Out ? Direction::Out : Direction::In);
             for (const ast::Group& g : ld.groups) {
                 Group group;
-                if (lowerGroup(g, ruleNames, group)) {
-                    bool ok = true;
-                    auto [pit, pfresh] = seen[dir].priorities.emplace(group.priority, g.priority.range);
+                bool ok = lowerGroup(g, ruleNames, group);
+                // Checked even when the group itself has errors, so one run reports all.
+                if (auto prio = parsedPriority(g.priority)) {
+                    auto [pit, pfresh] = seen[dir].priorities.emplace(*prio, g.priority.range);
                     if (!pfresh) {
                         error(DiagKind::DuplicatePriority, g.priority.range,
                               "group '" + g.name.text + "' has the same priority (" +
-                                  std::to_string(group.priority) + ") as another group of this direction");
-                        note(pit->second, "other group with priority " + std::to_string(group.priority) + " is here");
+                                  std::to_string(*prio) + ") as another group of this direction");
+                        note(pit->second,
+                             "other group with priority " + std::to_string(*prio) + " is here");
                         ok = false;
                     }
+                }
+                if (!g.name.text.empty()) {
                     auto [nit, nfresh] = seen[dir].names.emplace(g.name.text, g.name.range);
                     if (!nfresh) {
                         error(DiagKind::DuplicateName, g.name.range,
-                              "redefinition of group '" + g.name.text + "' in this direction of layer '" +
-                                  l.name.text + "'");
+                              "redefinition of group '" + g.name.text +
+                                  "' in this direction of layer '" + l.name.text + "'");
                         note(nit->second, "previous definition is here");
                         ok = false;
                     }
-                    if (ok) out.groups[dir].push_back(std::move(group));
                 }
+                if (ok) out.groups[dir].push_back(std::move(group));
             }
         }
         for (auto& groups : out.groups) {

@@ -20,10 +20,17 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::optional<std::string> readFile(const std::string& path, std::string& why) {
+// Imports must be regular files (an `import "/dev/zero";` must not hang the checker); the root
+// may also be a pipe (`sluice check /dev/stdin`).
+std::optional<std::string> readFile(const std::string& path, std::string& why,
+                                    bool regularOnly = false) {
     std::error_code ec;
     if (fs::is_directory(path, ec)) {
         why = "is a directory";
+        return std::nullopt;
+    }
+    if (regularOnly && fs::exists(path, ec) && !fs::is_regular_file(path, ec)) {
+        why = "not a regular file";
         return std::nullopt;
     }
     std::ifstream in(path, std::ios::binary);
@@ -141,7 +148,7 @@ private:
             return;
         }
         std::string why;
-        auto text = readFile(path, why);
+        auto text = readFile(path, why, /*regularOnly=*/true);
         if (!text) {
             diags_.report(DiagKind::ImportNotFound, imp.targetRange,
                           "cannot read imported file '" + path + "': " + why);

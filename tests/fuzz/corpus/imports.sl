@@ -1,0 +1,5 @@
+import "/dev/zero";
+import "fuzz.sl";
+import std.;
+import ...;
+module m;

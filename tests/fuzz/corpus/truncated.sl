@@ -1,0 +1,1 @@
+layer l { out { group g priority 1 { rule r priority 1 match dst_port 0x..:: action

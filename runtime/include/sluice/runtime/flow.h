@@ -1,0 +1,113 @@
+// The fast path's view of a packet: the flow key (VFP's unified flow id as hashed and compared
+// by the session cache), the byte layout the parser found, and the drop reasons. Plain bytes,
+// no DPDK type, so the parser can be fuzzed and unit-tested without EAL.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "sluice/lang/packet.h"
+
+namespace sluice::rt {
+
+// Ingress id in FlowKey::ingress: a policy port index (its VM sent the packet), or this value
+// for the uplink (wire side; the packet may be VXLAN from another host or plain).
+inline constexpr uint16_t kUplinkIngress = 0xffff;
+
+// 96 bytes, hashed and compared as a whole: every field a rule can match except TCP flags
+// (they drive the session's TCP state machine instead) and DSCP (a per-packet marking; the
+// `dscp` member stays 0). See runtime/README.md. Addresses are
+// in network byte order; IPv4 uses the first 4 bytes. ICMP echo request/reply put the
+// identifier in srcPort so each ping stream is its own flow.
+struct alignas(16) FlowKey {
+    uint8_t srcIp[16];
+    uint8_t dstIp[16];
+    uint8_t outerSrc[16];
+    uint8_t outerDst[16];
+    uint8_t srcMac[6];
+    uint8_t dstMac[6];
+    uint32_t vni;         // host order; 0 when not tunnelled
+    uint16_t srcPort;     // host order
+    uint16_t dstPort;
+    uint16_t etherType;   // of the (inner) frame, host order
+    uint16_t ingress;     // port index or kUplinkIngress
+    uint8_t proto;
+    uint8_t icmpType;
+    uint8_t icmpCode;
+    uint8_t dscp;
+    uint8_t family;       // 0, 4, 6 (lang::Family values)
+    uint8_t outerFamily;  // 0 when not tunnelled
+    uint8_t pad[2];
+};
+static_assert(sizeof(FlowKey) == 96);
+
+// Where the parser found things, relative to the frame start (offsets are 0 when absent).
+struct PacketLayout {
+    uint16_t innerEth = 0;  // start of the (inner) Ethernet header: 0, or after the VXLAN header
+    uint16_t l3 = 0;        // (inner) IP header
+    uint16_t l4 = 0;        // (inner) TCP/UDP/ICMP header
+    uint16_t l3Len = 0;     // IP total length (IPv4) or header + payload (IPv6), capped to frame
+    uint8_t tcpFlags = 0;
+    uint8_t dscp = 0;       // of the (inner) IP header; not part of the key
+    bool tunnelled = false;
+    bool isArp = false;
+};
+
+// Why a packet was dropped. Stable names (dropReasonName) appear in counters and Prometheus.
+enum class DropReason : uint8_t {
+    None = 0,
+    // parser
+    TruncatedEthernet,
+    TruncatedVlan,
+    TooManyVlans,
+    UnsupportedEtherType,
+    TruncatedIpv4,
+    BadIpv4Header,
+    BadIpv4Length,
+    IpFragment,
+    TruncatedIpv6,
+    BadIpv6Length,
+    UnsupportedIpv6Extension,
+    TruncatedTcp,
+    BadTcpHeader,
+    TruncatedUdp,
+    BadUdpLength,
+    TruncatedIcmp,
+    TruncatedArp,
+    BadArp,
+    TruncatedVxlan,
+    BadVxlan,
+    // pipeline and forwarding
+    PolicyDeny,
+    NoRoute,
+    NoLocalPort,
+    NotForThisHost,
+    SessionTableFull,
+    TcpInvalidState,
+    ArpNotAnswered,
+    EncapFailed,
+    TxFull,
+    SlowPathError,
+    Count
+};
+inline constexpr size_t kDropReasonCount = static_cast<size_t>(DropReason::Count);
+const char* dropReasonName(DropReason reason);
+
+// Parses one frame. `fromUplink` enables VXLAN decoding (UDP to port 4789): the key then holds
+// the tunnel (vni, outer addresses) and the inner headers. Returns DropReason::None on success;
+// ARP frames succeed with layout.isArp set and only MACs/etherType filled in the key.
+DropReason parseFrame(const uint8_t* data, uint32_t len, uint16_t ingress, bool fromUplink,
+                      FlowKey& key, PacketLayout& layout);
+
+// Conversions between the key and the policy model's metadata (slow path, trace, tests).
+lang::Headers keyToHeaders(const FlowKey& key, uint8_t tcpFlags, uint8_t dscp = 0);
+// Writes the fields of `h` into `key` (ingress is left unchanged).
+void headersToKey(const lang::Headers& h, FlowKey& key);
+// The key of the reply to a packet whose final metadata (as it leaves) is `h`: addresses,
+// ports and MACs swapped; ICMP echo request becomes echo reply. `ingress` of the reply.
+FlowKey replyKey(const lang::Headers& h, uint16_t ingress, uint16_t icmpId);
+std::string formatKey(const FlowKey& key);
+
+}  // namespace sluice::rt

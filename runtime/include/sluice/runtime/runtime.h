@@ -1,0 +1,68 @@
+// The vSwitch runtime (`sluice run`): DPDK devices for the policy's vNICs and the uplink,
+// worker lcores running the session-cache fast path, the slow path on misses, a maintenance
+// thread for aging, RCU reclamation and the control socket. DPDK stays behind this header.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sluice/lang/model.h"
+#include "sluice/runtime/config.h"
+#include "sluice/runtime/slow_path.h"
+#include "sluice/support/expected.h"
+
+namespace sluice::rt {
+
+class Datapath;
+
+// EAL arguments for `config`: `--no-huge -m 512` unless hugepages are requested or present,
+// `--no-pci` unless a PCI device is named, `--no-shconf`, a unique --file-prefix, one lcore
+// for the main thread plus one per worker.
+std::vector<std::string> ealArguments(const RunConfig& config);
+// Initialises DPDK once per process (later calls with any arguments are no-ops that succeed).
+Status initEal(const std::vector<std::string>& args);
+bool ealInitialised();
+
+class Runtime {
+public:
+    // Binds the policy's ports to the configured devices (every configured port must exist in
+    // the policy; policy ports without a device are reported as an error too). EAL must be up.
+    static Expected<std::unique_ptr<Runtime>> create(const RunConfig& config,
+                                                     std::shared_ptr<const lang::Policy> policy,
+                                                     std::unique_ptr<SlowPath> slowPath);
+    ~Runtime();
+    Runtime(const Runtime&) = delete;
+    Runtime& operator=(const Runtime&) = delete;
+
+    // Launches the workers and the maintenance thread (and the control socket unless
+    // `controlSocket` is empty). stop() joins them and stops the devices (pcap output is
+    // flushed then).
+    Status start(bool controlSocket = true);
+    void stop();
+
+    // One control request (the JSON the control socket accepts; docs/operations.md) and its
+    // reply. Safe to call while running.
+    std::string control(const std::string& requestJson);
+
+    // A new pipeline for the same ports, swapped in with RCU; every port's generation is bumped
+    // so cached sessions are re-simulated on their next packet (VFP 6.3).
+    Status reload(std::shared_ptr<const lang::Policy> policy, std::unique_ptr<SlowPath> slowPath);
+    uint32_t generation(uint32_t port) const;
+
+    // In-process ring devices ("ring:NAME"): frames into the device's receive side, and the
+    // frames it transmitted. Return false / nothing for other devices.
+    bool injectFrames(const std::string& ring, const std::vector<std::vector<uint8_t>>& frames);
+    std::vector<std::vector<uint8_t>> collectFrames(const std::string& ring, size_t max = 4096);
+
+    // Counter snapshot as JSON (same as control({"cmd":"stats"}) with format json).
+    std::string statsJson();
+    const char* slowPathKind() const;
+
+private:
+    explicit Runtime(std::unique_ptr<Datapath> dp);
+    std::unique_ptr<Datapath> dp_;
+};
+
+}  // namespace sluice::rt

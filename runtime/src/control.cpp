@@ -1,0 +1,469 @@
+// Control requests: counters (text, JSON, Prometheus), session dumps, live trace on the
+// current pipeline, flush; and the client side of the control socket.
+#include <rte_cycles.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <iomanip>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "datapath.h"
+#include "sluice/runtime/control.h"
+
+namespace sluice::rt {
+namespace {
+
+using nlohmann::json;
+
+std::string reply(bool ok, const std::string& text) {
+    json j;
+    j["ok"] = ok;
+    j[ok ? "output" : "error"] = text;
+    return j.dump() + "\n";
+}
+
+std::string tpSummary(const Transposition& t) {
+    if (t.flags & kTpDrop) return std::string("drop:") + dropReasonName(t.dropReason);
+    std::string s;
+    auto add = [&](const char* w) { s += (s.empty() ? "" : ","); s += w; };
+    if (t.flags & kTpDecap) add("decap");
+    if (t.flags & kTpSetSrcIp) add("snat");
+    if (t.flags & kTpSetDstIp) add("dnat");
+    if (t.flags & kTpSetSrcPort) add("sport");
+    if (t.flags & kTpSetDstPort) add("dport");
+    if (t.flags & kTpSetDscp) add("dscp");
+    if (t.flags & kTpSetL2) add("l2");
+    if (t.flags & kTpEncap) add("encap");
+    return s.empty() ? "none" : s;
+}
+
+std::string promEscape(const std::string& s) {
+    std::string o;
+    for (char c : s) {
+        if (c == '"' || c == '\\') o += '\\';
+        if (c == '\n') { o += "\\n"; continue; }
+        o += c;
+    }
+    return o;
+}
+
+}  // namespace
+
+std::string Datapath::statsJson() {
+    std::lock_guard<std::mutex> lock(controlMu_);
+    const Pipeline* pl = pipeline_.load();
+    const lang::Policy& policy = *pl->policy;
+    const sl_policy_desc& desc = pl->slowPath->descriptor();
+    json j;
+    j["slow_path"] = pl->slowPath->kind();
+    j["workers"] = cfg_.workers;
+    j["uptime_s"] = static_cast<double>(rte_rdtsc() - startTsc_) / static_cast<double>(tscHz_);
+    WorkerStats sum;
+    for (const auto& w : stats_) {
+        for (unsigned d = 0; d < kMaxDevices; ++d) {
+            sum.rxPackets[d] += w.rxPackets[d];
+            sum.rxBytes[d] += w.rxBytes[d];
+            sum.txPackets[d] += w.txPackets[d];
+            sum.txBytes[d] += w.txBytes[d];
+            for (size_t r = 0; r < kDropReasonCount; ++r) sum.drops[d][r] += w.drops[d][r];
+        }
+        sum.hits += w.hits;
+        sum.misses += w.misses;
+        sum.installs += w.installs;
+        sum.resimulations += w.resimulations;
+        sum.arpReplies += w.arpReplies;
+        sum.slowPathCycles += w.slowPathCycles;
+    }
+    json ports = json::array();
+    json dropsTotal = json::object();
+    uint64_t rx = 0, tx = 0, dropped = 0;
+    for (size_t d = 0; d < devices_.size(); ++d) {
+        json p;
+        p["name"] = devices_[d].isUplink ? "uplink" : ports_[devices_[d].policyPort].name;
+        p["device"] = devices_[d].spec.text;
+        p["rx_packets"] = sum.rxPackets[d];
+        p["rx_bytes"] = sum.rxBytes[d];
+        p["tx_packets"] = sum.txPackets[d];
+        p["tx_bytes"] = sum.txBytes[d];
+        json drops = json::object();
+        uint64_t pd = 0;
+        for (size_t r = 1; r < kDropReasonCount; ++r) {
+            if (sum.drops[d][r] == 0) continue;
+            drops[dropReasonName(static_cast<DropReason>(r))] = sum.drops[d][r];
+            uint64_t prev = dropsTotal.value(dropReasonName(static_cast<DropReason>(r)), uint64_t{0});
+            dropsTotal[dropReasonName(static_cast<DropReason>(r))] = prev + sum.drops[d][r];
+            pd += sum.drops[d][r];
+        }
+        p["dropped"] = pd;
+        p["drops"] = drops;
+        if (!devices_[d].isUplink) p["sessions"] = table_->used(devices_[d].policyPort);
+        rx += sum.rxPackets[d];
+        tx += sum.txPackets[d];
+        dropped += pd;
+        ports.push_back(p);
+    }
+    j["ports"] = ports;
+    j["drops"] = dropsTotal;
+    json t;
+    t["rx_packets"] = rx;
+    t["tx_packets"] = tx;
+    t["dropped"] = dropped;
+    t["session_hits"] = sum.hits;
+    t["session_misses"] = sum.misses;
+    t["sessions_installed"] = sum.installs;
+    t["resimulations"] = sum.resimulations;
+    t["arp_replies"] = sum.arpReplies;
+    t["slow_path_cycles_per_miss"] =
+        sum.misses + sum.resimulations ? sum.slowPathCycles / (sum.misses + sum.resimulations) : 0;
+    j["totals"] = t;
+    // Rule and layer counters: packets of live sessions plus those of removed ones.
+    std::vector<uint64_t> rules = retiredRulePackets_, layers = retiredLayerPackets_;
+    rules.resize(desc.n_rules, 0);
+    layers.resize(policy.layers.size(), 0);
+    uint32_t active = 0;
+    for (uint32_t i = 0; i < table_->capacity(); ++i) {
+        const Session& s = table_->at(i);
+        if (s.inUse.load(std::memory_order_acquire) == 0) continue;
+        ++active;
+        const SessionCold& c = table_->cold(i);
+        for (unsigned k = 0; k < c.nSteps; ++k) {
+            if (c.steps[k].rule < rules.size()) rules[c.steps[k].rule] += s.packets;
+            if (c.steps[k].layer < layers.size()) layers[c.steps[k].layer] += s.packets;
+        }
+    }
+    json sess;
+    sess["active"] = active;
+    sess["capacity"] = table_->capacity();
+    sess["max_per_port"] = table_->maxPerPort();
+    sess["aged"] = sessionsAged_;
+    sess["flushed"] = sessionsFlushed_;
+    j["sessions"] = sess;
+    json lj = json::array();
+    for (size_t l = 0; l < policy.layers.size(); ++l)
+        lj.push_back({{"layer", policy.layers[l].name}, {"packets", layers[l]}});
+    j["layers"] = lj;
+    json rj = json::array();
+    for (uint32_t r = 0; r < desc.n_rules; ++r) {
+        const sl_rule_info& ri = desc.rules[r];
+        rj.push_back({{"layer", ri.layer ? ri.layer : ""},
+                      {"group", ri.group ? ri.group : ""},
+                      {"rule", ri.rule ? ri.rule : ""},
+                      {"dir", ri.direction == SL_DIR_OUT ? "out" : "in"},
+                      {"packets", rules[r]}});
+    }
+    j["rules"] = rj;
+    return j.dump(2);
+}
+
+std::string Datapath::statsText() {
+    json j = json::parse(statsJson());
+    std::ostringstream os;
+    const json& t = j["totals"];
+    os << "slow path: " << j["slow_path"].get<std::string>() << "   workers: " << j["workers"]
+       << "   uptime: " << std::fixed << std::setprecision(1) << j["uptime_s"].get<double>() << " s\n";
+    os << "packets: rx " << t["rx_packets"] << "  tx " << t["tx_packets"] << "  dropped "
+       << t["dropped"] << "   sessions: hits " << t["session_hits"] << "  misses "
+       << t["session_misses"] << "  active " << j["sessions"]["active"] << "  aged "
+       << j["sessions"]["aged"] << "   arp replies " << t["arp_replies"] << "\n\n";
+    os << std::left << std::setw(14) << "port" << std::setw(28) << "device" << std::right
+       << std::setw(10) << "rx" << std::setw(10) << "tx" << std::setw(10) << "dropped"
+       << "  drop reasons\n";
+    for (const auto& p : j["ports"]) {
+        std::string reasons;
+        for (auto& [k, v] : p["drops"].items()) reasons += (reasons.empty() ? "" : ", ") + k + "=" + v.dump();
+        os << std::left << std::setw(14) << p["name"].get<std::string>() << std::setw(28)
+           << p["device"].get<std::string>() << std::right << std::setw(10) << p["rx_packets"]
+           << std::setw(10) << p["tx_packets"] << std::setw(10) << p["dropped"] << "  " << reasons
+           << "\n";
+    }
+    os << "\nlayers:";
+    for (const auto& l : j["layers"]) os << "  " << l["layer"].get<std::string>() << "=" << l["packets"];
+    os << "\nrules (packets):\n";
+    for (const auto& r : j["rules"]) {
+        os << "  " << std::left << std::setw(36)
+           << (r["layer"].get<std::string>() + "/" + r["dir"].get<std::string>() + "/" +
+               r["group"].get<std::string>() + "/" + r["rule"].get<std::string>())
+           << std::right << std::setw(10) << r["packets"] << "\n";
+    }
+    return os.str();
+}
+
+std::string Datapath::prometheus() {
+    json j = json::parse(statsJson());
+    std::ostringstream os;
+    auto head = [&](const char* name, const char* type, const char* help) {
+        os << "# HELP " << name << " " << help << "\n# TYPE " << name << " " << type << "\n";
+    };
+    head("sluice_port_rx_packets_total", "counter", "Packets received per port.");
+    for (const auto& p : j["ports"])
+        os << "sluice_port_rx_packets_total{port=\"" << promEscape(p["name"]) << "\"} " << p["rx_packets"] << "\n";
+    head("sluice_port_tx_packets_total", "counter", "Packets transmitted per port.");
+    for (const auto& p : j["ports"])
+        os << "sluice_port_tx_packets_total{port=\"" << promEscape(p["name"]) << "\"} " << p["tx_packets"] << "\n";
+    head("sluice_port_rx_bytes_total", "counter", "Bytes received per port.");
+    for (const auto& p : j["ports"])
+        os << "sluice_port_rx_bytes_total{port=\"" << promEscape(p["name"]) << "\"} " << p["rx_bytes"] << "\n";
+    head("sluice_port_tx_bytes_total", "counter", "Bytes transmitted per port.");
+    for (const auto& p : j["ports"])
+        os << "sluice_port_tx_bytes_total{port=\"" << promEscape(p["name"]) << "\"} " << p["tx_bytes"] << "\n";
+    head("sluice_drops_total", "counter", "Dropped packets per receiving port and reason.");
+    for (const auto& p : j["ports"]) {
+        for (auto& [k, v] : p["drops"].items())
+            os << "sluice_drops_total{port=\"" << promEscape(p["name"]) << "\",reason=\"" << k << "\"} " << v << "\n";
+    }
+    head("sluice_session_hits_total", "counter", "Packets that hit the session cache.");
+    os << "sluice_session_hits_total " << j["totals"]["session_hits"] << "\n";
+    head("sluice_session_misses_total", "counter", "Packets that ran the slow path.");
+    os << "sluice_session_misses_total " << j["totals"]["session_misses"] << "\n";
+    head("sluice_sessions_active", "gauge", "Session entries in the table.");
+    os << "sluice_sessions_active " << j["sessions"]["active"] << "\n";
+    head("sluice_sessions_capacity", "gauge", "Session table capacity.");
+    os << "sluice_sessions_capacity " << j["sessions"]["capacity"] << "\n";
+    head("sluice_sessions_aged_total", "counter", "Session entries removed by aging.");
+    os << "sluice_sessions_aged_total " << j["sessions"]["aged"] << "\n";
+    head("sluice_layer_packets_total", "counter", "Packets decided through each layer.");
+    for (const auto& l : j["layers"])
+        os << "sluice_layer_packets_total{layer=\"" << promEscape(l["layer"]) << "\"} " << l["packets"] << "\n";
+    head("sluice_rule_packets_total", "counter", "Packets decided by each rule.");
+    for (const auto& r : j["rules"]) {
+        os << "sluice_rule_packets_total{layer=\"" << promEscape(r["layer"]) << "\",dir=\""
+           << r["dir"].get<std::string>() << "\",group=\"" << promEscape(r["group"])
+           << "\",rule=\"" << promEscape(r["rule"]) << "\"} " << r["packets"] << "\n";
+    }
+    return os.str();
+}
+
+std::string Datapath::sessionsJson(size_t limit, const std::string& portFilter) {
+    std::lock_guard<std::mutex> lock(controlMu_);
+    const lang::Policy& policy = *pipeline_.load()->policy;
+    int port = portFilter.empty() ? -1 : policy.findPort(portFilter);
+    json arr = json::array();
+    uint64_t now = rte_rdtsc();
+    size_t total = 0;
+    for (uint32_t i = 0; i < table_->capacity(); ++i) {
+        const Session& s = table_->at(i);
+        if (s.inUse.load(std::memory_order_acquire) == 0) continue;
+        if (port >= 0 && s.owner != port) continue;
+        ++total;
+        if (arr.size() >= limit) continue;
+        const SessionCold& c = table_->cold(i);
+        json e;
+        e["id"] = i;
+        e["flow"] = formatKey(c.key);
+        e["ingress"] = c.key.ingress == kUplinkIngress ? "uplink" : ports_[c.key.ingress].name;
+        e["role"] = s.role == SessionRole::Forward ? "forward"
+                    : s.role == SessionRole::Reverse ? "reverse" : "single";
+        if (s.pair != kNoSlot) e["pair"] = s.pair;
+        if (s.tcpTracked) {
+            const Session& f = s.role == SessionRole::Reverse ? table_->at(s.pair) : s;
+            e["tcp_state"] = tcpStateName(static_cast<TcpState>(f.tcpState.load()));
+        }
+        e["action"] = tpSummary(s.act);
+        e["egress"] = (s.act.flags & kTpDrop) ? "drop" : devices_[s.act.txDev].label;
+        e["packets"] = s.packets;
+        e["bytes"] = s.bytes;
+        e["idle_ms"] = (now - s.lastSeen) * 1000 / tscHz_;
+        e["age_ms"] = (now - c.created) * 1000 / tscHz_;
+        e["owner"] = s.owner < ports_.size() ? ports_[s.owner].name : "uplink";
+        arr.push_back(e);
+    }
+    json j;
+    j["total"] = total;
+    j["sessions"] = arr;
+    return j.dump(2);
+}
+
+std::string Datapath::traceRequest(const std::string& packet, const std::string& portName,
+                                   const std::string& dirText, bool asJson) {
+    auto pt = lang::parsePacketText(packet);
+    if (!pt) throw std::runtime_error("bad packet: " + pt.error().message);
+    const Pipeline* pl = pipeline_.load();
+    const lang::Policy& policy = *pl->policy;
+    lang::Direction dir = lang::Direction::Out;
+    if (pt->direction) dir = *pt->direction;
+    if (dirText == "in") dir = lang::Direction::In;
+    if (dirText == "out") dir = lang::Direction::Out;
+    lang::Headers h = pt->headers;
+    FlowKey key{};
+    int port = -1;
+    if (!portName.empty()) {
+        port = policy.findPort(portName);
+        if (port < 0) throw std::runtime_error("unknown port '" + portName + "'");
+    }
+    if (dir == lang::Direction::Out) {
+        if (port < 0) {  // the port that owns the source address
+            port = findLocalPort(0, h.srcIp, true);
+            if (port < 0) throw std::runtime_error("no port owns " + h.srcIp.str() + "; give --port");
+        }
+        if (h.srcMac == 0) h.srcMac = ports_[port].mac;
+        if (h.dstMac == 0) h.dstMac = cfg_.gatewayMac;
+        headersToKey(h, key);
+        key.ingress = static_cast<uint16_t>(port);
+    } else {
+        if (h.vni != 0 && h.outerSrc.family == lang::Family::None && cfg_.underlay.family != lang::Family::None) {
+            // `vni N` without outer addresses: as if tunnelled to this host from itself.
+            h.outerSrc = cfg_.underlay;
+            h.outerDst = cfg_.underlay;
+        }
+        h.srcMac = h.dstMac = 0;
+        headersToKey(h, key);
+        key.ingress = kUplinkIngress;
+    }
+    if (key.proto == lang::kProtoIcmp || key.proto == lang::kProtoIcmpV6) key.srcPort = 0;
+    Decision d;
+    decide(0, key, h.tcpFlags, h.dscp, d, true);
+    uint32_t cached = table_->lookup(key);
+    const sl_policy_desc& desc = pl->slowPath->descriptor();
+    json j;
+    j["packet"] = lang::formatPacketText(keyToHeaders(key, h.tcpFlags, h.dscp));
+    j["ingress"] = key.ingress == kUplinkIngress ? "uplink" : ports_[key.ingress].name;
+    j["slow_path"] = pl->slowPath->kind();
+    json runs = json::array();
+    for (unsigned i = 0; i < d.nRuns; ++i) {
+        const sl_result& r = d.runs[i].result;
+        const sl_entry* e = sl_policy_entry(&desc, d.runs[i].port, d.runs[i].dir);
+        json steps = json::array();
+        for (unsigned s = 0; s < r.n_steps && s < SL_MAX_STEPS; ++s) {
+            json st;
+            uint32_t layer = e != nullptr && s < e->n_layers ? e->layers[s] : 0;
+            st["layer"] = layer < policy.layers.size() ? policy.layers[layer].name : "?";
+            uint32_t id = r.step_rule[s];
+            if (id != SL_NO_RULE && id < desc.n_rules) {
+                st["group"] = desc.rules[id].group;
+                st["rule"] = desc.rules[id].rule;
+                st["stateful"] = desc.rules[id].stateful != 0;
+            } else {
+                st["rule"] = "(default)";
+            }
+            steps.push_back(st);
+        }
+        runs.push_back({{"port", ports_[d.runs[i].port].name},
+                        {"dir", d.runs[i].dir == SL_DIR_OUT ? "out" : "in"},
+                        {"verdict", r.verdict == SL_VERDICT_ALLOW ? "allow" : "deny"},
+                        {"headers", lang::formatPacketText(metaToHeaders(r.out))},
+                        {"layers", steps}});
+    }
+    j["pipelines"] = runs;
+    j["verdict"] = d.drop == DropReason::None ? "allow" : "drop";
+    if (d.drop != DropReason::None) j["drop_reason"] = dropReasonName(d.drop);
+    j["egress"] = d.egress;
+    if (d.drop == DropReason::None) j["transposition"] = tpSummary(d.fwd);
+    j["session_pair"] = d.pair;
+    if (cached != kNoSlot) {
+        const Session& s = table_->at(cached);
+        j["cached"] = {{"id", cached}, {"packets", s.packets}, {"action", tpSummary(s.act)}};
+    } else {
+        j["cached"] = nullptr;
+    }
+    if (asJson) return j.dump(2);
+    std::ostringstream os;
+    os << "packet  " << j["packet"].get<std::string>() << "  (from " << j["ingress"].get<std::string>()
+       << ", slow path " << j["slow_path"].get<std::string>() << ")\n";
+    for (const auto& r : j["pipelines"]) {
+        os << "  " << r["port"].get<std::string>() << " " << r["dir"].get<std::string>() << ": "
+           << r["verdict"].get<std::string>() << "\n";
+        for (const auto& s : r["layers"]) {
+            os << "    layer " << s["layer"].get<std::string>() << ": ";
+            if (s.contains("group")) os << "group " << s["group"].get<std::string>() << " ";
+            os << "rule " << s["rule"].get<std::string>();
+            if (s.value("stateful", false)) os << " (stateful)";
+            os << "\n";
+        }
+        os << "    -> " << r["headers"].get<std::string>() << "\n";
+    }
+    os << "result  " << j["verdict"].get<std::string>();
+    if (j.contains("drop_reason")) os << " (" << j["drop_reason"].get<std::string>() << ")";
+    os << "  egress " << j["egress"].get<std::string>();
+    if (j.contains("transposition")) os << "  transposition " << j["transposition"].get<std::string>();
+    if (d.pair) os << "  [creates session pair]";
+    os << "\ncached  " << (cached != kNoSlot ? "yes (session " + std::to_string(cached) + ")" : std::string("no")) << "\n";
+    return os.str();
+}
+
+std::string Datapath::control(const std::string& request) {
+    json req = json::parse(request, nullptr, false);
+    if (req.is_discarded() || !req.is_object() || !req.contains("cmd") || !req["cmd"].is_string())
+        return reply(false, "bad request: expected {\"cmd\": ...}");
+    try {
+        std::string cmd = req["cmd"];
+        std::string format = req.value("format", std::string("text"));
+        if (cmd == "stats") {
+            if (format == "json") return reply(true, statsJson());
+            if (format == "prometheus") return reply(true, prometheus());
+            return reply(true, statsText());
+        }
+        if (cmd == "sessions") {
+            size_t limit = req.value("limit", size_t{100});
+            std::string out = sessionsJson(limit, req.value("port", std::string()));
+            if (format == "json") return reply(true, out);
+            json j = json::parse(out);
+            std::ostringstream os;
+            os << j["total"] << " session entries\n";
+            for (const auto& s : j["sessions"]) {
+                os << std::setw(6) << s["id"] << "  " << std::left << std::setw(8)
+                   << s["role"].get<std::string>() << std::setw(52) << s["flow"].get<std::string>()
+                   << std::right << " " << s.value("tcp_state", std::string("-")) << "  "
+                   << s["action"].get<std::string>() << " -> " << s["egress"].get<std::string>()
+                   << "  pkts " << s["packets"] << "  idle " << s["idle_ms"] << "ms\n";
+            }
+            return reply(true, os.str());
+        }
+        if (cmd == "trace") {
+            if (!req.contains("packet")) return reply(false, "trace needs \"packet\"");
+            std::lock_guard<std::mutex> lock(controlMu_);
+            return reply(true, traceRequest(req["packet"], req.value("port", std::string()),
+                                            req.value("dir", std::string()), format == "json"));
+        }
+        if (cmd == "flush") {
+            size_t n;
+            {
+                std::lock_guard<std::mutex> lock(controlMu_);
+                n = flush(req.value("port", std::string()));
+            }
+            if (format == "json") return reply(true, json({{"flushed", n}}).dump());
+            return reply(true, "flushed " + std::to_string(n) + " session entries\n");
+        }
+        return reply(false, "unknown command '" + cmd + "' (stats, sessions, trace, flush)");
+    } catch (const std::exception& e) {
+        return reply(false, e.what());
+    }
+}
+
+Expected<std::string> controlRequest(const std::string& socketPath, const std::string& request) {
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return makeError(std::string("socket: ") + std::strerror(errno));
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    if (socketPath.size() >= sizeof addr.sun_path) {
+        close(fd);
+        return makeError("control socket path too long");
+    }
+    std::strcpy(addr.sun_path, socketPath.c_str());
+    if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+        std::string e = std::strerror(errno);
+        close(fd);
+        return makeError("cannot connect to " + socketPath + ": " + e + " (is `sluice run` up?)");
+    }
+    timeval tv{10, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    std::string req = request + "\n";
+    if (write(fd, req.data(), req.size()) != static_cast<ssize_t>(req.size())) {
+        close(fd);
+        return makeError("write to control socket failed");
+    }
+    std::string out;
+    char buf[65536];
+    for (;;) {
+        ssize_t r = read(fd, buf, sizeof buf);
+        if (r <= 0) break;
+        out.append(buf, static_cast<size_t>(r));
+    }
+    close(fd);
+    if (out.empty()) return makeError("no reply from the daemon");
+    return out;
+}
+
+}  // namespace sluice::rt

@@ -1,0 +1,119 @@
+// FlowKey <-> policy metadata conversions and formatting.
+#include <cstring>
+#include <sstream>
+
+#include "sluice/runtime/flow.h"
+
+namespace sluice::rt {
+namespace {
+
+lang::IpAddr readIp(const uint8_t* b, uint8_t family) {
+    if (family == 4) {
+        return lang::IpAddr::v4(uint32_t(b[0]) << 24 | uint32_t(b[1]) << 16 |
+                                uint32_t(b[2]) << 8 | b[3]);
+    }
+    if (family == 6) {
+        lang::u128 v = 0;
+        for (int i = 0; i < 16; ++i) v = v << 8 | b[i];
+        return lang::IpAddr::v6(v);
+    }
+    return {};
+}
+
+void writeIp(const lang::IpAddr& a, uint8_t* b, uint8_t& family) {
+    std::memset(b, 0, 16);
+    family = static_cast<uint8_t>(a.family);
+    if (a.family == lang::Family::V4) {
+        auto v = static_cast<uint32_t>(a.value);
+        for (int i = 0; i < 4; ++i) b[i] = static_cast<uint8_t>(v >> (24 - 8 * i));
+    } else if (a.family == lang::Family::V6) {
+        for (int i = 0; i < 16; ++i) b[i] = static_cast<uint8_t>(a.value >> (120 - 8 * i));
+    }
+}
+
+uint64_t readMac(const uint8_t* m) {
+    uint64_t v = 0;
+    for (int i = 0; i < 6; ++i) v = v << 8 | m[i];
+    return v;
+}
+
+void writeMac(uint64_t v, uint8_t* m) {
+    for (int i = 0; i < 6; ++i) m[i] = static_cast<uint8_t>(v >> (40 - 8 * i));
+}
+
+bool isEcho(uint8_t proto, uint8_t type) {
+    return proto == lang::kProtoIcmp ? (type == 8 || type == 0)
+                                     : proto == lang::kProtoIcmpV6 && (type == 128 || type == 129);
+}
+
+}  // namespace
+
+lang::Headers keyToHeaders(const FlowKey& key, uint8_t tcpFlags, uint8_t dscp) {
+    lang::Headers h;
+    h.srcMac = readMac(key.srcMac);
+    h.dstMac = readMac(key.dstMac);
+    h.etherType = key.etherType;
+    h.vni = key.vni;
+    h.outerSrc = readIp(key.outerSrc, key.outerFamily);
+    h.outerDst = readIp(key.outerDst, key.outerFamily);
+    h.srcIp = readIp(key.srcIp, key.family);
+    h.dstIp = readIp(key.dstIp, key.family);
+    h.proto = key.proto;
+    bool icmp = key.proto == lang::kProtoIcmp || key.proto == lang::kProtoIcmpV6;
+    if (!icmp) {
+        h.srcPort = key.srcPort;
+        h.dstPort = key.dstPort;
+    }
+    h.tcpFlags = key.proto == lang::kProtoTcp ? tcpFlags : 0;
+    h.icmpType = key.icmpType;
+    h.icmpCode = key.icmpCode;
+    h.dscp = dscp;
+    return h;
+}
+
+void headersToKey(const lang::Headers& h, FlowKey& key) {
+    writeMac(h.srcMac, key.srcMac);
+    writeMac(h.dstMac, key.dstMac);
+    key.etherType = h.etherType;
+    key.vni = h.vni;
+    writeIp(h.outerSrc, key.outerSrc, key.outerFamily);
+    uint8_t f = 0;
+    writeIp(h.outerDst, key.outerDst, f);
+    writeIp(h.srcIp, key.srcIp, key.family);
+    writeIp(h.dstIp, key.dstIp, f);
+    key.proto = h.proto;
+    bool icmp = h.proto == lang::kProtoIcmp || h.proto == lang::kProtoIcmpV6;
+    if (!icmp) {
+        key.srcPort = h.srcPort;
+        key.dstPort = h.dstPort;
+    }
+    key.icmpType = h.icmpType;
+    key.icmpCode = h.icmpCode;
+    key.dscp = 0;
+}
+
+FlowKey replyKey(const lang::Headers& h, uint16_t ingress, uint16_t icmpId) {
+    lang::Headers r = h;
+    std::swap(r.srcMac, r.dstMac);
+    std::swap(r.outerSrc, r.outerDst);
+    std::swap(r.srcIp, r.dstIp);
+    std::swap(r.srcPort, r.dstPort);
+    if (h.proto == lang::kProtoIcmp && h.icmpType == 8) r.icmpType = 0;
+    if (h.proto == lang::kProtoIcmpV6 && h.icmpType == 128) r.icmpType = 129;
+    FlowKey k;
+    std::memset(&k, 0, sizeof k);
+    headersToKey(r, k);
+    k.ingress = ingress;
+    if (isEcho(h.proto, h.icmpType)) k.srcPort = icmpId;
+    return k;
+}
+
+std::string formatKey(const FlowKey& key) {
+    lang::Headers h = keyToHeaders(key, 0);
+    std::ostringstream os;
+    os << lang::formatPacketText(h);
+    if (isEcho(key.proto, key.icmpType)) os << " id " << key.srcPort;
+    return os.str();
+}
+
+}  // namespace sluice::rt

@@ -1,0 +1,545 @@
+// Runtime setup: EAL, devices, worker launch, the maintenance thread (aging, RCU reclamation,
+// control socket) and the public Runtime wrapper.
+#include "sluice/runtime/runtime.h"
+
+#include <poll.h>
+#include <rte_bus_vdev.h>
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_eth_ring.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "datapath.h"
+
+namespace sluice::rt {
+namespace {
+
+std::atomic<bool> gEalUp{false};
+std::atomic<unsigned> gInstance{0};
+
+bool hugepagesAvailable() {
+    std::ifstream f("/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages");
+    unsigned long n = 0;
+    if (!(f >> n) || n < 256) return false;  // 512 MB
+    std::ifstream mounts("/proc/mounts");
+    std::string line;
+    while (std::getline(mounts, line)) {
+        if (line.find("hugetlbfs") != std::string::npos) return true;
+    }
+    return false;
+}
+
+int launchWorker(void* arg) {
+    auto* p = static_cast<std::pair<Datapath*, unsigned>*>(arg);
+    return p->first->workerMain(p->second);
+}
+
+std::string emptyPcap() {
+    // A pcap file with only the global header: a receive side that never yields a packet.
+    auto path = std::filesystem::temp_directory_path() / "sluice-empty.pcap";
+    std::ofstream f(path, std::ios::binary);
+    const uint32_t hdr[6] = {0xa1b2c3d4, 0x00040002, 0, 0, 65535, 1};
+    f.write(reinterpret_cast<const char*>(hdr), sizeof hdr);
+    return path.string();
+}
+
+}  // namespace
+
+std::vector<std::string> ealArguments(const RunConfig& c) {
+    std::vector<std::string> a = {"sluice"};
+    unsigned lcores = std::min<unsigned>(c.workers + 1, std::max(2u, std::thread::hardware_concurrency()));
+    // Workers get their own lcores when the machine has them; otherwise EAL maps several
+    // lcores onto the available CPUs (--lcores), which is fine for functional runs.
+    std::string lc;
+    unsigned cpus = std::max(1u, std::thread::hardware_concurrency());
+    for (unsigned i = 0; i < c.workers + 1; ++i) {
+        if (!lc.empty()) lc += ",";
+        lc += std::to_string(i) + "@" + std::to_string(i % cpus);
+    }
+    (void)lcores;
+    a.push_back("--lcores=" + lc);
+    bool huge = c.hugepages == "on" || (c.hugepages == "auto" && hugepagesAvailable());
+    if (!huge) {
+        a.push_back("--no-huge");
+        a.push_back("-m");
+        a.push_back("512");
+    }
+    bool pci = false;
+    for (const auto& p : c.ports) pci |= p.device.kind == DeviceSpec::Kind::Pci;
+    if (c.uplink && c.uplink->kind == DeviceSpec::Kind::Pci) pci = true;
+    if (pci) {
+        for (const auto& p : c.ports) {
+            if (p.device.kind == DeviceSpec::Kind::Pci) a.push_back("-a" + p.device.name);
+        }
+        if (c.uplink && c.uplink->kind == DeviceSpec::Kind::Pci) a.push_back("-a" + c.uplink->name);
+    } else {
+        a.push_back("--no-pci");
+    }
+    a.push_back("--no-shconf");
+    a.push_back("--iova-mode=va");
+    a.push_back("--file-prefix=" + (c.filePrefix.empty() ? "sluice-" + std::to_string(getpid())
+                                                          : c.filePrefix));
+    a.push_back("--log-level=lib.eal:error");
+    a.push_back("--log-level=pmd.net.af_packet:error");
+    for (const auto& e : c.extraEal) a.push_back(e);
+    return a;
+}
+
+Status initEal(const std::vector<std::string>& args) {
+    if (gEalUp.load()) return {};
+    std::vector<char*> argv;
+    std::vector<std::string> copy = args;
+    for (auto& s : copy) argv.push_back(s.data());
+    int r = rte_eal_init(static_cast<int>(argv.size()), argv.data());
+    if (r < 0) return makeError(std::string("DPDK EAL init failed: ") + rte_strerror(rte_errno));
+    gEalUp = true;
+    return {};
+}
+
+bool ealInitialised() { return gEalUp.load(); }
+
+// ---------------------------------------------------------------------------------------------
+
+Datapath::Datapath(const RunConfig& config, std::shared_ptr<const lang::Policy> policy,
+                   std::unique_ptr<SlowPath> slowPath)
+    : cfg_(config) {
+    auto* p = new Pipeline{std::move(policy), std::move(slowPath)};
+    pipeline_.store(p);
+    name_ = std::to_string(getpid()) + "_" + std::to_string(gInstance.fetch_add(1));
+}
+
+Datapath::~Datapath() {
+    stop();
+    for (auto& d : devices_) {
+        rte_eth_dev_stop(d.ethPort);
+        rte_eth_dev_close(d.ethPort);
+        if (!d.vdevName.empty()) rte_vdev_uninit(d.vdevName.c_str());
+        if (d.ringRx != nullptr) rte_ring_free(d.ringRx);
+        if (d.ringTx != nullptr) rte_ring_free(d.ringTx);
+    }
+    table_.reset();
+    if (pool_ != nullptr) rte_mempool_free(pool_);
+    delete pipeline_.load();
+    if (listenFd_ >= 0) {
+        close(listenFd_);
+        unlink(cfg_.controlSocket.c_str());
+    }
+}
+
+Status Datapath::setupDevice(Device& d, unsigned index) {
+    const DeviceSpec& s = d.spec;
+    std::string n = std::to_string(index) + "_" + name_;
+    std::string args;
+    unsigned txq = cfg_.workers;
+    switch (s.kind) {
+        case DeviceSpec::Kind::AfPacket:
+            d.vdevName = "net_af_packet_sl" + n;
+            args = "iface=" + s.name + ",qpairs=" + std::to_string(txq);
+            break;
+        case DeviceSpec::Kind::Tap:
+            d.vdevName = "net_tap_sl" + n;
+            args = "iface=" + s.name;
+            break;
+        case DeviceSpec::Kind::Pcap:
+            if (cfg_.workers > 1) return makeError(d.label + ": pcap devices need workers = 1");
+            d.vdevName = "net_pcap_sl" + n;
+            args = "rx_pcap=" + (s.rxPcap.empty() ? emptyPcap() : s.rxPcap) +
+                   ",tx_pcap=" + (s.txPcap.empty() ? std::string("/dev/null") : s.txPcap);
+            break;
+        case DeviceSpec::Kind::Null:
+            d.vdevName = "net_null_sl" + n;
+            args = "";
+            break;
+        case DeviceSpec::Kind::Ring: {
+            std::string rn = "rr_" + s.name + "_" + name_;
+            std::string tn = "rt_" + s.name + "_" + name_;
+            d.ringRx = rte_ring_create(rn.c_str(), 4096, SOCKET_ID_ANY, RING_F_SC_DEQ);
+            d.ringTx = rte_ring_create(tn.c_str(), 4096, SOCKET_ID_ANY, 0);
+            if (d.ringRx == nullptr || d.ringTx == nullptr)
+                return makeError(d.label + ": cannot create rings for " + s.text);
+            std::vector<rte_ring*> tx(txq, d.ringTx);
+            int id = rte_eth_from_rings(("sl_ring_" + s.name + "_" + name_).c_str(), &d.ringRx, 1,
+                                        tx.data(), txq, SOCKET_ID_ANY);
+            if (id < 0) return makeError(d.label + ": cannot create ring device " + s.text);
+            d.ethPort = static_cast<uint16_t>(id);
+            break;
+        }
+        case DeviceSpec::Kind::Pci: {
+            uint16_t id = 0;
+            if (rte_eth_dev_get_port_by_name(s.name.c_str(), &id) != 0)
+                return makeError(d.label + ": no DPDK port for PCI device " + s.name);
+            d.ethPort = id;
+            break;
+        }
+    }
+    if (!d.vdevName.empty()) {
+        if (rte_vdev_init(d.vdevName.c_str(), args.c_str()) != 0)
+            return makeError(d.label + ": cannot create device " + s.text + " (" + d.vdevName +
+                             "," + args + ")");
+        uint16_t id = 0;
+        if (rte_eth_dev_get_port_by_name(d.vdevName.c_str(), &id) != 0)
+            return makeError(d.label + ": device " + d.vdevName + " has no port");
+        d.ethPort = id;
+    }
+    rte_eth_conf conf{};
+    if (rte_eth_dev_configure(d.ethPort, 1, static_cast<uint16_t>(txq), &conf) != 0)
+        return makeError(d.label + ": configure failed for " + s.text);
+    uint16_t nrx = 1024, ntx = 1024;
+    rte_eth_dev_adjust_nb_rx_tx_desc(d.ethPort, &nrx, &ntx);
+    int sock = rte_eth_dev_socket_id(d.ethPort);
+    if (rte_eth_rx_queue_setup(d.ethPort, 0, nrx, sock < 0 ? SOCKET_ID_ANY : sock, nullptr, pool_) != 0)
+        return makeError(d.label + ": rx queue setup failed for " + s.text);
+    for (unsigned q = 0; q < txq; ++q) {
+        if (rte_eth_tx_queue_setup(d.ethPort, static_cast<uint16_t>(q), ntx,
+                                   sock < 0 ? SOCKET_ID_ANY : sock, nullptr) != 0)
+            return makeError(d.label + ": tx queue setup failed for " + s.text);
+    }
+    if (rte_eth_dev_start(d.ethPort) != 0) return makeError(d.label + ": start failed for " + s.text);
+    rte_eth_promiscuous_enable(d.ethPort);
+    rte_ether_addr mac{};
+    rte_eth_macaddr_get(d.ethPort, &mac);
+    std::memcpy(d.mac, mac.addr_bytes, 6);
+    return {};
+}
+
+Status Datapath::init() {
+    const lang::Policy& policy = *pipeline_.load()->policy;
+    if (policy.ports.size() >= kMaxDevices - 1) return makeError("too many ports (max 30)");
+    // Every configured port must exist; every policy port needs a device.
+    for (const auto& b : cfg_.ports) {
+        if (policy.findPort(b.port) < 0)
+            return makeError("config port '" + b.port + "' is not a port of the policy");
+    }
+    pool_ = rte_pktmbuf_pool_create(("sl_mb_" + name_).c_str(), 16383, 256, 0,
+                                    RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+    if (pool_ == nullptr) return makeError("cannot create the mbuf pool (DPDK memory)");
+    for (size_t i = 0; i < policy.ports.size(); ++i) {
+        const lang::Port& p = policy.ports[i];
+        auto it = std::find_if(cfg_.ports.begin(), cfg_.ports.end(),
+                               [&](const PortBinding& b) { return b.port == p.name; });
+        if (it == cfg_.ports.end())
+            return makeError("policy port '" + p.name + "' has no device in the config");
+        Device d;
+        d.label = "port:" + p.name;
+        d.spec = it->device;
+        d.policyPort = static_cast<uint16_t>(i);
+        devices_.push_back(d);
+        PortInfo info{p.name, p.mac, p.vni, p.ips, static_cast<uint16_t>(devices_.size() - 1)};
+        ports_.push_back(info);
+        gens_.emplace_back(1);
+    }
+    if (cfg_.uplink) {
+        Device d;
+        d.label = "uplink";
+        d.spec = *cfg_.uplink;
+        d.isUplink = true;
+        devices_.push_back(d);
+        uplinkDev_ = static_cast<int>(devices_.size() - 1);
+    }
+    for (size_t i = 0; i < devices_.size(); ++i) {
+        if (Status s = setupDevice(devices_[i], static_cast<unsigned>(i)); !s) return s;
+    }
+    if (uplinkDev_ >= 0) {
+        if (cfg_.uplinkMac != 0) {
+            for (int i = 0; i < 6; ++i) uplinkMac_[i] = static_cast<uint8_t>(cfg_.uplinkMac >> (40 - 8 * i));
+        } else {
+            std::memcpy(uplinkMac_, devices_[uplinkDev_].mac, 6);
+        }
+    }
+    for (int i = 0; i < 6; ++i) gwMac_[i] = static_cast<uint8_t>(cfg_.gatewayMac >> (40 - 8 * i));
+    uint32_t capacity = cfg_.sessions.maxPerPort * static_cast<uint32_t>(ports_.size() + 1);
+    table_ = std::make_unique<SessionTable>(name_, capacity, static_cast<unsigned>(ports_.size()),
+                                            cfg_.sessions.maxPerPort, cfg_.workers);
+    if (!table_->ok()) return makeError("cannot create the session table (DPDK memory; lower sessions.max_per_port)");
+    stats_.resize(cfg_.workers);
+    workers_.resize(cfg_.workers);
+    for (unsigned w = 0; w < cfg_.workers; ++w) {
+        workers_[w].id = w;
+        workers_[w].stats = &stats_[w];
+    }
+    for (size_t i = 0; i < devices_.size(); ++i)
+        workers_[i % cfg_.workers].rxDevs.push_back(static_cast<uint16_t>(i));
+    const auto& desc = pipeline_.load()->slowPath->descriptor();
+    retiredRulePackets_.assign(desc.n_rules, 0);
+    retiredLayerPackets_.assign(policy.layers.size(), 0);
+    tscHz_ = rte_get_tsc_hz();
+    startTsc_ = rte_rdtsc();
+    return {};
+}
+
+Status Datapath::start(bool controlSocket) {
+    if (started_) return makeError("already started");
+    if (controlSocket && !cfg_.controlSocket.empty()) {
+        std::error_code ec;
+        auto dir = std::filesystem::path(cfg_.controlSocket).parent_path();
+        if (!dir.empty()) std::filesystem::create_directories(dir, ec);
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockaddr_un addr{};
+        addr.sun_family = AF_UNIX;
+        if (cfg_.controlSocket.size() >= sizeof addr.sun_path) {
+            close(fd);
+            return makeError("control socket path too long: " + cfg_.controlSocket);
+        }
+        std::strcpy(addr.sun_path, cfg_.controlSocket.c_str());
+        unlink(cfg_.controlSocket.c_str());
+        mode_t old = umask(0077);  // the socket is created 0600
+        int r = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+        umask(old);
+        if (r != 0 || listen(fd, 16) != 0) {
+            close(fd);
+            return makeError("cannot listen on control socket " + cfg_.controlSocket + ": " +
+                             std::strerror(errno));
+        }
+        chmod(cfg_.controlSocket.c_str(), 0600);
+        listenFd_ = fd;
+    }
+    // Workers on EAL worker lcores (one each); with fewer lcores than workers, an error.
+    lcores_.clear();
+    unsigned lc;
+    RTE_LCORE_FOREACH_WORKER(lc) {
+        if (lcores_.size() < cfg_.workers) lcores_.push_back(lc);
+    }
+    if (lcores_.size() < cfg_.workers)
+        return makeError("EAL has " + std::to_string(lcores_.size()) + " worker lcores, need " +
+                         std::to_string(cfg_.workers));
+    running_ = true;
+    static std::vector<std::pair<Datapath*, unsigned>> args;
+    args.clear();
+    args.reserve(cfg_.workers);
+    for (unsigned w = 0; w < cfg_.workers; ++w) args.emplace_back(this, w);
+    for (unsigned w = 0; w < cfg_.workers; ++w) {
+        if (rte_eal_remote_launch(launchWorker, &args[w], lcores_[w]) != 0) {
+            running_ = false;
+            for (unsigned k = 0; k < w; ++k) rte_eal_wait_lcore(lcores_[k]);
+            return makeError("cannot launch worker on lcore " + std::to_string(lcores_[w]));
+        }
+    }
+    maintRunning_ = true;
+    maint_ = std::thread([this] { maintenanceMain(); });
+    started_ = true;
+    return {};
+}
+
+void Datapath::stop() {
+    if (!started_) return;
+    running_ = false;
+    for (unsigned lc : lcores_) rte_eal_wait_lcore(lc);
+    maintRunning_ = false;
+    if (maint_.joinable()) maint_.join();
+    for (auto& d : devices_) rte_eth_dev_stop(d.ethPort);
+    started_ = false;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Maintenance: aging by idle timeout and TCP state, RCU reclamation, the control socket.
+
+uint64_t Datapath::expiryMs(const Session& s) const {
+    if (s.act.flags & kTpDrop) return cfg_.sessions.udpMs;
+    if (!s.tcpTracked) return s.idleMs;
+    switch (static_cast<TcpState>(s.tcpState.load(std::memory_order_relaxed))) {
+        case TcpState::SynSent:
+        case TcpState::SynReceived: return cfg_.sessions.tcpSynMs;
+        case TcpState::Established: return s.idleMs;
+        case TcpState::FinWait: return cfg_.sessions.tcpFinMs;
+        case TcpState::TimeWait: return cfg_.sessions.tcpTimeWaitMs;
+        case TcpState::Closed: return cfg_.sessions.tcpClosedMs;
+        default: return s.idleMs;
+    }
+}
+
+void Datapath::retireCounters(uint32_t slot) {
+    const Session& s = table_->at(slot);
+    const SessionCold& c = table_->cold(slot);
+    for (unsigned i = 0; i < c.nSteps; ++i) {
+        if (c.steps[i].rule < retiredRulePackets_.size()) retiredRulePackets_[c.steps[i].rule] += s.packets;
+        if (c.steps[i].layer < retiredLayerPackets_.size()) retiredLayerPackets_[c.steps[i].layer] += s.packets;
+    }
+}
+
+void Datapath::agingScan() {
+    uint64_t now = rte_rdtsc();
+    uint64_t msTicks = std::max<uint64_t>(1, tscHz_ / 1000);
+    for (uint32_t i = 0; i < table_->capacity(); ++i) {
+        Session& s = table_->at(i);
+        if (s.inUse.load(std::memory_order_acquire) == 0) continue;
+        uint64_t last = s.lastSeen;
+        Session* pair = nullptr;
+        if (s.pair != kNoSlot) {
+            Session& p = table_->at(s.pair);
+            if (p.inUse.load(std::memory_order_acquire) != 0 && p.pair == i) pair = &p;
+        }
+        if (s.role == SessionRole::Reverse && pair != nullptr) continue;  // aged with its forward
+        if (pair != nullptr) last = std::max(last, pair->lastSeen);
+        uint64_t limit = expiryMs(s) * msTicks;
+        if (now > last && now - last > limit) {
+            retireCounters(i);
+            table_->remove(i);
+            if (pair != nullptr) {
+                retireCounters(s.pair);
+                table_->remove(s.pair);
+            }
+            sessionsAged_ += pair != nullptr ? 2 : 1;
+        }
+    }
+}
+
+size_t Datapath::flush(const std::string& portFilter) {
+    size_t n = 0;
+    int port = portFilter.empty() ? -1 : pipeline_.load()->policy->findPort(portFilter);
+    if (!portFilter.empty() && port < 0) return 0;
+    for (uint32_t i = 0; i < table_->capacity(); ++i) {
+        Session& s = table_->at(i);
+        if (s.inUse.load(std::memory_order_acquire) == 0) continue;
+        if (port >= 0 && s.owner != port) continue;
+        retireCounters(i);
+        table_->remove(i);
+        ++n;
+    }
+    sessionsFlushed_ += n;
+    return n;
+}
+
+void Datapath::maintenanceMain() {
+    rte_thread_register();
+    uint64_t lastScan = 0;
+    uint64_t scanTicks = cfg_.sessions.scanIntervalMs * std::max<uint64_t>(1, tscHz_ / 1000);
+    while (maintRunning_.load()) {
+        if (listenFd_ >= 0) {
+            pollfd pfd{listenFd_, POLLIN, 0};
+            if (poll(&pfd, 1, 10) > 0) {
+                int c = accept4(listenFd_, nullptr, nullptr, SOCK_CLOEXEC);
+                if (c >= 0) {
+                    timeval tv{1, 0};
+                    setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+                    std::string req;
+                    char buf[4096];
+                    while (req.find('\n') == std::string::npos && req.size() < 65536) {
+                        ssize_t r = read(c, buf, sizeof buf);
+                        if (r <= 0) break;
+                        req.append(buf, static_cast<size_t>(r));
+                    }
+                    std::string reply = control(req);
+                    size_t off = 0;
+                    while (off < reply.size()) {
+                        ssize_t w = write(c, reply.data() + off, reply.size() - off);
+                        if (w <= 0) break;
+                        off += static_cast<size_t>(w);
+                    }
+                    close(c);
+                }
+            }
+        } else {
+            usleep(10000);
+        }
+        uint64_t now = rte_rdtsc();
+        if (now - lastScan >= scanTicks) {
+            std::lock_guard<std::mutex> lock(controlMu_);
+            agingScan();
+            lastScan = now;
+        }
+        table_->reclaim();
+    }
+    rte_thread_unregister();
+}
+
+Status Datapath::reload(std::shared_ptr<const lang::Policy> policy, std::unique_ptr<SlowPath> sp) {
+    const lang::Policy& old = *pipeline_.load()->policy;
+    if (policy->ports.size() != old.ports.size())
+        return makeError("reload: the new policy must have the same ports");
+    for (size_t i = 0; i < old.ports.size(); ++i) {
+        if (policy->ports[i].name != old.ports[i].name)
+            return makeError("reload: port " + old.ports[i].name + " changed");
+    }
+    std::lock_guard<std::mutex> lock(controlMu_);
+    auto* fresh = new Pipeline{std::move(policy), std::move(sp)};
+    Pipeline* prev = pipeline_.exchange(fresh, std::memory_order_acq_rel);
+    for (auto& g : gens_) g.fetch_add(1, std::memory_order_acq_rel);
+    // Workers may still run the old slow path: keep it until the process ends (a later issue
+    // frees it after an RCU grace period together with its JIT code).
+    oldPipelines_.emplace_back(prev);
+    retiredRulePackets_.assign(fresh->slowPath->descriptor().n_rules, 0);
+    retiredLayerPackets_.assign(fresh->policy->layers.size(), 0);
+    return {};
+}
+
+bool Datapath::injectFrames(const std::string& ring, const std::vector<std::vector<uint8_t>>& frames) {
+    for (auto& d : devices_) {
+        if (d.spec.kind != DeviceSpec::Kind::Ring || d.spec.name != ring) continue;
+        for (const auto& f : frames) {
+            rte_mbuf* m = rte_pktmbuf_alloc(pool_);
+            if (m == nullptr) return false;
+            char* p = rte_pktmbuf_append(m, static_cast<uint16_t>(f.size()));
+            if (p == nullptr) {
+                rte_pktmbuf_free(m);
+                return false;
+            }
+            std::memcpy(p, f.data(), f.size());
+            if (rte_ring_enqueue(d.ringRx, m) != 0) {
+                rte_pktmbuf_free(m);
+                return false;
+            }
+        }
+        return true;
+    }
+    return false;
+}
+
+std::vector<std::vector<uint8_t>> Datapath::collectFrames(const std::string& ring, size_t max) {
+    std::vector<std::vector<uint8_t>> out;
+    for (auto& d : devices_) {
+        if (d.spec.kind != DeviceSpec::Kind::Ring || d.spec.name != ring) continue;
+        void* obj = nullptr;
+        while (out.size() < max && rte_ring_dequeue(d.ringTx, &obj) == 0) {
+            auto* m = static_cast<rte_mbuf*>(obj);
+            std::vector<uint8_t> bytes(rte_pktmbuf_pkt_len(m));
+            const void* p = rte_pktmbuf_read(m, 0, static_cast<uint32_t>(bytes.size()), bytes.data());
+            if (p != bytes.data()) std::memcpy(bytes.data(), p, bytes.size());
+            out.push_back(std::move(bytes));
+            rte_pktmbuf_free(m);
+        }
+    }
+    return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+Runtime::Runtime(std::unique_ptr<Datapath> dp) : dp_(std::move(dp)) {}
+Runtime::~Runtime() = default;
+
+Expected<std::unique_ptr<Runtime>> Runtime::create(const RunConfig& config,
+                                                   std::shared_ptr<const lang::Policy> policy,
+                                                   std::unique_ptr<SlowPath> slowPath) {
+    if (!ealInitialised()) return makeError("DPDK EAL is not initialised");
+    if (!policy || !slowPath) return makeError("no policy or slow path");
+    auto dp = std::make_unique<Datapath>(config, std::move(policy), std::move(slowPath));
+    if (Status s = dp->init(); !s) return s.error();
+    return std::unique_ptr<Runtime>(new Runtime(std::move(dp)));
+}
+
+Status Runtime::start(bool controlSocket) { return dp_->start(controlSocket); }
+void Runtime::stop() { dp_->stop(); }
+std::string Runtime::control(const std::string& request) { return dp_->control(request); }
+Status Runtime::reload(std::shared_ptr<const lang::Policy> policy, std::unique_ptr<SlowPath> sp) {
+    return dp_->reload(std::move(policy), std::move(sp));
+}
+uint32_t Runtime::generation(uint32_t port) const { return dp_->generation(port); }
+bool Runtime::injectFrames(const std::string& ring, const std::vector<std::vector<uint8_t>>& f) {
+    return dp_->injectFrames(ring, f);
+}
+std::vector<std::vector<uint8_t>> Runtime::collectFrames(const std::string& ring, size_t max) {
+    return dp_->collectFrames(ring, max);
+}
+std::string Runtime::statsJson() { return dp_->statsJson(); }
+const char* Runtime::slowPathKind() const { return dp_->slowPathKind(); }
+
+}  // namespace sluice::rt

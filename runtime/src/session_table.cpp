@@ -1,0 +1,173 @@
+// Session table storage, publication and RCU-deferred reclamation (see session_table.h).
+#include "session_table.h"
+
+#include <rte_errno.h>
+#include <rte_hash_crc.h>
+#include <rte_malloc.h>
+
+#include <cstring>
+
+namespace sluice::rt {
+
+const char* tcpStateName(TcpState s) {
+    switch (s) {
+        case TcpState::None: return "none";
+        case TcpState::SynSent: return "syn_sent";
+        case TcpState::SynReceived: return "syn_received";
+        case TcpState::Established: return "established";
+        case TcpState::FinWait: return "fin_wait";
+        case TcpState::TimeWait: return "time_wait";
+        case TcpState::Closed: return "closed";
+    }
+    return "?";
+}
+
+SessionTable::SessionTable(const std::string& name, uint32_t capacity, unsigned ports,
+                           uint32_t maxPerPort, unsigned workers)
+    : capacity_(capacity), maxPerPort_(maxPerPort), hot_(capacity), cold_(capacity) {
+    for (unsigned i = 0; i < ports + 1; ++i) perPort_.emplace_back(0);
+    rte_hash_parameters p{};
+    std::string hname = "st_" + name;
+    p.name = hname.c_str();
+    // Cuckoo hashing needs headroom to reach high occupancy; the per-port budgets bound it.
+    p.entries = std::max<uint32_t>(capacity + capacity / 4, 64);
+    p.key_len = sizeof(FlowKey);
+    p.hash_func = rte_hash_crc;
+    p.socket_id = SOCKET_ID_ANY;
+    p.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF | RTE_HASH_EXTRA_FLAGS_MULTI_WRITER_ADD |
+                   RTE_HASH_EXTRA_FLAGS_EXT_TABLE;
+    hash_ = rte_hash_create(&p);
+    std::string fname = "sf_" + name;
+    uint32_t ringSize = rte_align32pow2(capacity + 1);
+    freeSlots_ = rte_ring_create(fname.c_str(), ringSize, SOCKET_ID_ANY, RING_F_EXACT_SZ * 0);
+    std::string rname = "sr_" + name;
+    retireRing_ = rte_ring_create(rname.c_str(), ringSize, SOCKET_ID_ANY, 0);
+    size_t sz = rte_rcu_qsbr_get_memsize(std::max(1u, workers));
+    rcu_ = static_cast<rte_rcu_qsbr*>(rte_zmalloc("sluice_rcu", sz, RTE_CACHE_LINE_SIZE));
+    if (rcu_ != nullptr) rte_rcu_qsbr_init(rcu_, std::max(1u, workers));
+    if (freeSlots_ != nullptr) {
+        for (uint32_t i = 0; i < capacity; ++i) {
+            rte_ring_enqueue(freeSlots_, reinterpret_cast<void*>(static_cast<uintptr_t>(i)));
+        }
+    }
+}
+
+SessionTable::~SessionTable() {
+    if (hash_ != nullptr) rte_hash_free(hash_);
+    if (freeSlots_ != nullptr) rte_ring_free(freeSlots_);
+    if (retireRing_ != nullptr) rte_ring_free(retireRing_);
+    if (rcu_ != nullptr) rte_free(rcu_);
+}
+
+bool SessionTable::reserve(uint16_t owner, unsigned n) {
+    auto& c = perPort_[budgetIndex(owner)];
+    uint32_t cur = c.load(std::memory_order_relaxed);
+    do {
+        if (cur + n > maxPerPort_) return false;
+    } while (!c.compare_exchange_weak(cur, cur + n, std::memory_order_relaxed));
+    return true;
+}
+
+void SessionTable::unreserve(uint16_t owner, unsigned n) {
+    perPort_[budgetIndex(owner)].fetch_sub(n, std::memory_order_relaxed);
+}
+
+uint32_t SessionTable::used(uint16_t owner) const {
+    return perPort_[budgetIndex(owner)].load(std::memory_order_relaxed);
+}
+
+uint32_t SessionTable::usedTotal() const {
+    uint32_t t = 0;
+    for (const auto& c : perPort_) t += c.load(std::memory_order_relaxed);
+    return t;
+}
+
+uint32_t SessionTable::allocSlot() {
+    void* obj = nullptr;
+    if (rte_ring_dequeue(freeSlots_, &obj) != 0) return kNoSlot;
+    return static_cast<uint32_t>(reinterpret_cast<uintptr_t>(obj));
+}
+
+void SessionTable::freeSlot(uint32_t slot) {
+    hot_[slot].inUse.store(0, std::memory_order_release);
+    rte_ring_enqueue(freeSlots_, reinterpret_cast<void*>(static_cast<uintptr_t>(slot)));
+}
+
+bool SessionTable::publish(uint32_t slot) {
+    SessionCold& c = cold_[slot];
+    hot_[slot].inUse.store(1, std::memory_order_release);
+    void* old = nullptr;
+    if (rte_hash_lookup_data(hash_, &c.key, &old) >= 0) {
+        // Same key still cached (e.g. a 5-tuple reused during TIME_WAIT): replace it.
+        auto oldSlot = static_cast<uint32_t>(reinterpret_cast<uintptr_t>(old));
+        int32_t pos = rte_hash_del_key(hash_, &c.key);
+        if (pos >= 0) {
+            hot_[oldSlot].inUse.store(0, std::memory_order_release);
+            cold_[oldSlot].hashPos = static_cast<uint32_t>(pos);
+            rte_ring_enqueue(retireRing_, reinterpret_cast<void*>(static_cast<uintptr_t>(oldSlot)));
+        }
+    }
+    int32_t r = rte_hash_add_key_data(hash_, &c.key,
+                                      reinterpret_cast<void*>(static_cast<uintptr_t>(slot)));
+    if (r < 0) {
+        hot_[slot].inUse.store(0, std::memory_order_release);
+        rte_ring_enqueue(freeSlots_, reinterpret_cast<void*>(static_cast<uintptr_t>(slot)));
+        return false;
+    }
+    return true;
+}
+
+void SessionTable::workerOnline(unsigned worker) {
+    rte_rcu_qsbr_thread_register(rcu_, worker);
+    rte_rcu_qsbr_thread_online(rcu_, worker);
+}
+
+void SessionTable::workerOffline(unsigned worker) {
+    rte_rcu_qsbr_thread_offline(rcu_, worker);
+    rte_rcu_qsbr_thread_unregister(rcu_, worker);
+}
+
+void SessionTable::remove(uint32_t slot) {
+    Session& s = hot_[slot];
+    if (s.inUse.load(std::memory_order_acquire) == 0) return;
+    int32_t pos = rte_hash_del_key(hash_, &cold_[slot].key);
+    s.inUse.store(0, std::memory_order_release);
+    if (pos < 0) return;  // already replaced; the replacer retired it
+    cold_[slot].hashPos = static_cast<uint32_t>(pos);
+    // Any thread may remove; the maintenance thread starts the grace period in reclaim().
+    rte_ring_enqueue(retireRing_, reinterpret_cast<void*>(static_cast<uintptr_t>(slot)));
+}
+
+void SessionTable::retire(uint32_t slot) {
+    retired_.push_back({slot, rte_rcu_qsbr_start(rcu_)});
+}
+
+size_t SessionTable::reclaim() {
+    void* obj = nullptr;
+    while (rte_ring_dequeue(retireRing_, &obj) == 0) {
+        retire(static_cast<uint32_t>(reinterpret_cast<uintptr_t>(obj)));
+    }
+    size_t n = 0;
+    while (!retired_.empty() && rte_rcu_qsbr_check(rcu_, retired_.front().token, false) == 1) {
+        uint32_t slot = retired_.front().slot;
+        retired_.pop_front();
+        rte_hash_free_key_with_position(hash_, static_cast<int32_t>(cold_[slot].hashPos));
+        unreserve(hot_[slot].owner, 1);
+        rte_ring_enqueue(freeSlots_, reinterpret_cast<void*>(static_cast<uintptr_t>(slot)));
+        ++n;
+    }
+    return n;
+}
+
+size_t SessionTable::removeAll() {
+    size_t n = 0;
+    for (uint32_t i = 0; i < capacity_; ++i) {
+        if (hot_[i].inUse.load(std::memory_order_acquire) != 0) {
+            remove(i);
+            ++n;
+        }
+    }
+    return n;
+}
+
+}  // namespace sluice::rt

@@ -1,0 +1,24 @@
+// `sluice verify`: every analysis of verifier/README.md over one policy.
+#pragma once
+
+#include <memory>
+
+#include "sluice/verify/finding.h"
+
+namespace sluice::verify {
+
+struct VerifyOptions {
+    bool ruleChecks = true;       // shadowed, redundant, conflict, unmatchable, groups, defaults
+    bool conflicts = true;        // conflict warnings (can be many on large rule sets)
+    bool routeChecks = true;      // blackholes, hidden routes, ECMP
+    bool creditChecks = true;
+    bool assertions = true;
+    bool replay = true;           // replay witnesses through the interpreter
+    bool useGeometry = true;      // false: the naive per-rule Z3 scan (benchmark baseline)
+    size_t boxCap = 4096;         // max boxes in a geometric subtraction before asking Z3
+    double timeLimitSeconds = 0;  // > 0: stop the rule checks after this long (Report::truncated)
+};
+
+Report verifyPolicy(std::shared_ptr<const lang::Policy> policy, const VerifyOptions& options = {});
+
+}  // namespace sluice::verify

@@ -1,0 +1,557 @@
+// Rule-level analyses of each group and layer (README.md, "Rule checks"):
+// unmatchable, shadowed, redundant, conflict; groups that never hold; layer defaults never or
+// always reached. Priority groups whose rules are unions of few boxes take the geometric path
+// (overlap index, containment, subtraction with a cap); what it cannot decide, and lpm or
+// complex groups, go to Z3 with one incremental solver per group.
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <sstream>
+
+#include "box.h"
+#include "checks.h"
+#include "encoding.h"
+#include "replay.h"
+
+namespace sluice::verify {
+
+using lang::Direction;
+using lang::Group;
+using lang::Rule;
+
+namespace {
+
+std::string joinNames(const std::vector<std::string>& names, size_t max = 5) {
+    std::string s;
+    for (size_t i = 0; i < names.size() && i < max; ++i) s += (i ? ", " : "") + names[i];
+    if (names.size() > max) s += ", and " + std::to_string(names.size() - max) + " more";
+    return s;
+}
+
+const char* dirWord(Direction d) { return d == Direction::In ? "in" : "out"; }
+
+class GroupChecker {
+public:
+    GroupChecker(CheckContext& cc, uint32_t layer, Direction dir, uint32_t group)
+        : cc_(cc), policy_(*cc.policy), layer_(layer), dir_(dir), group_(group),
+          g_(policy_.layers[layer].groupsFor(dir)[group]), n_(g_.rules.size()),
+          solver_(cc.smt.z3()), h_(cc.smt.freshHeaders("g_")) {
+        solver_.add(cc_.smt.universe(h_));
+        const auto& groups = policy_.layers[layer].groupsFor(dir);
+        singleGroup_ = groups.size() == 1;
+        defaultVerdict_ = policy_.layers[layer].defaultFor(dir).verdict;
+        where_ = "layer " + policy_.layers[layer].name + " " + dirWord(dir);
+    }
+
+    void run(const std::optional<geo::Region>& groupBoxes) {
+        std::vector<std::optional<geo::Region>> boxes(n_);
+        bool geometric = cc_.options.useGeometry && g_.mode == lang::GroupMode::Priority;
+        for (size_t r = 0; r < n_ && geometric; ++r) {
+            boxes[r] = geo::conditionBoxes({&g_.conditions, &g_.rules[r].conditions},
+                                           cc_.options.boxCap);
+            if (!boxes[r]) geometric = false;
+        }
+        (void)groupBoxes;
+        cc_.report.rulesChecked += n_;
+        if (geometric) {
+            regions_.resize(n_);
+            for (size_t r = 0; r < n_; ++r) regions_[r] = std::move(*boxes[r]);
+            runGeometric();
+        } else {
+            runSolver();
+        }
+    }
+
+private:
+    std::string name(size_t r) const { return ruleName(policy_, layer_, g_.rules[r]); }
+    const Rule& rule(size_t r) const { return g_.rules[r]; }
+
+    // The layer outcome without rule r is the same as with it when no later rule matches.
+    bool fallbackEquivalent(size_t r) const {
+        const auto& a = rule(r).action;
+        return singleGroup_ && !rule(r).stateful && a.verdict == defaultVerdict_ &&
+               !a.isTransposition() && !a.routeTable && !a.meter;
+    }
+
+    const z3::expr& matchExpr(size_t r) {
+        auto it = matchCache_.find(r);
+        if (it != matchCache_.end()) return it->second;
+        z3::expr e = cc_.smt.conditions(h_, g_.conditions) &&
+                     cc_.smt.conditions(h_, rule(r).conditions);
+        return matchCache_.emplace(r, e).first->second;
+    }
+
+    std::optional<lang::Headers> solve(const z3::expr& query) {
+        solver_.push();
+        solver_.add(query);
+        auto res = cc_.smt.checkCanonical(solver_, h_);
+        std::optional<lang::Headers> out;
+        if (res == z3::sat) out = cc_.smt.modelHeaders(solver_.get_model(), h_);
+        solver_.pop();
+        if (res == z3::unknown) throw std::runtime_error("solver returned unknown");
+        return out;
+    }
+
+    Finding& involve(Finding& f, const std::vector<size_t>& rules) {
+        for (size_t r : rules) f.involved.push_back({name(r), rule(r).range});
+        return f;
+    }
+
+    Witness witnessAt(const lang::Headers& h) {
+        Witness w;
+        w.headers = h;
+        w.where = where_;
+        w.dir = dir_;
+        return w;
+    }
+
+    // Replays on the group alone and checks who decides.
+    replay::LayerOutcome replayWith(const std::vector<size_t>& rules, const lang::Headers& h) {
+        std::vector<uint32_t> idx(rules.begin(), rules.end());
+        std::sort(idx.begin(), idx.end());
+        idx.erase(std::unique(idx.begin(), idx.end()), idx.end());
+        auto mini = replay::miniLayer(policy_, layer_, dir_, group_, idx);
+        return replay::runLayer(mini, dir_, h);
+    }
+
+    void reportUnmatchable(size_t r) {
+        auto& f = cc_.add(FindingKind::Unmatchable,
+                          "rule " + name(r) + " can never match: its conditions (with group " +
+                              g_.name + "'s) never hold together",
+                          rule(r).range);
+        involve(f, {r});
+    }
+
+    void reportShadowed(size_t r, const std::vector<size_t>& by, const lang::Headers& w) {
+        std::vector<std::string> names;
+        for (size_t j : by) names.push_back(name(j));
+        auto& f = cc_.add(FindingKind::Shadowed,
+                          "rule " + name(r) + " can never win: shadowed by " + joinNames(names),
+                          rule(r).range);
+        std::vector<size_t> inv{r};
+        inv.insert(inv.end(), by.begin(), by.end());
+        involve(f, inv);
+        f.witness = witnessAt(w);
+        if (!cc_.options.replay) return;
+        // The geometric path claims the listed rules cover r; the solver path claims the
+        // whole group does.
+        std::vector<size_t> all = by;
+        if (!regions_.empty()) {
+            all.push_back(r);
+        } else {
+            all.clear();
+            for (size_t j = 0; j < n_; ++j) all.push_back(j);
+        }
+        auto o = replayWith(all, w);
+        f.witness->replay = o.text;
+        bool inBy = o.rule && (regions_.empty() ||
+                               std::find(by.begin(), by.end(), *o.rule) != by.end());
+        if (!o.rule || *o.rule == r || !inBy)
+            cc_.internalError("replay of shadowed rule " + name(r) +
+                                  " disagrees: " + o.text, &f);
+    }
+
+    void reportRedundant(size_t r, const std::vector<size_t>& context,
+                         const std::vector<size_t>& takeover, const lang::Headers& w) {
+        std::vector<std::string> names;
+        for (size_t j : takeover) names.push_back(name(j));
+        std::string msg = "rule " + name(r) + " is redundant: removing it changes no outcome";
+        if (!names.empty()) msg += " (" + joinNames(names) + " decide the same)";
+        else msg += " (the layer default decides the same)";
+        auto& f = cc_.add(FindingKind::Redundant, msg, rule(r).range);
+        std::vector<size_t> inv{r};
+        inv.insert(inv.end(), takeover.begin(), takeover.end());
+        involve(f, inv);
+        f.witness = witnessAt(w);
+        if (!cc_.options.replay) return;
+        std::vector<size_t> with = context;
+        with.push_back(r);
+        auto a = replayWith(with, w);
+        auto b = replayWith(context, w);
+        f.witness->replay = a.text + "; without it: " + b.text;
+        bool same = a.verdict == b.verdict && a.after == b.after;
+        if (a.rule != r || !same)
+            cc_.internalError("replay of redundant rule " + name(r) + " disagrees: " + a.text +
+                                  "; without it: " + b.text, &f);
+    }
+
+    void reportConflict(size_t winner, size_t loser, const lang::Headers& w) {
+        auto& f = cc_.add(FindingKind::Conflict,
+                          "rules " + name(winner) + " and " + name(loser) +
+                              " overlap with different actions; only priority decides (" +
+                              name(winner) + " wins)",
+                          rule(loser).range);
+        involve(f, {loser, winner});
+        f.witness = witnessAt(w);
+        if (!cc_.options.replay) return;
+        std::vector<size_t> ctx;
+        if (!regions_.empty()) {
+            ctx = earlier_[winner];
+            ctx.push_back(winner);
+            ctx.push_back(loser);
+        } else {
+            for (size_t j = 0; j < n_; ++j) ctx.push_back(j);
+        }
+        auto o = replayWith(ctx, w);
+        f.witness->replay = o.text;
+        bool loserMatches = false;
+        for (const auto& b : regions_.empty() ? geo::Region{} : regions_[loser])
+            loserMatches = loserMatches || b.containsPoint(w);
+        if (regions_.empty()) loserMatches = true;  // solver path: checked by the query
+        if (o.rule != winner || !loserMatches)
+            cc_.internalError("replay of conflict " + name(winner) + "/" + name(loser) +
+                                  " disagrees: " + o.text, &f);
+    }
+
+    std::vector<const geo::Box*> boxesOf(const std::vector<size_t>& rules) const {
+        std::vector<const geo::Box*> out;
+        for (size_t j : rules)
+            for (const auto& b : regions_[j]) out.push_back(&b);
+        return out;
+    }
+
+    // ---- geometric path ----
+    void runGeometric() {
+        earlier_.assign(n_, {});
+        later_.assign(n_, {});
+        for (size_t r = 0; r < n_; ++r) {
+            if (regions_[r].empty()) continue;
+            for (size_t j = 0; j < r; ++j) {
+                if (regions_[j].empty()) continue;
+                if (geo::intersects(regions_[j], regions_[r])) {
+                    earlier_[r].push_back(j);
+                    later_[j].push_back(r);
+                }
+            }
+        }
+        size_t cap = cc_.options.boxCap;
+        for (size_t r = 0; r < n_; ++r) {
+            if (regions_[r].empty()) {
+                reportUnmatchable(r);
+                ++cc_.report.geometricDecided;
+                continue;
+            }
+            const auto& E = earlier_[r];
+            // Shadowed? winHere: a packet where r wins, when it is not.
+            bool shadowed = false;
+            bool decided = true;
+            std::vector<size_t> by;
+            std::optional<lang::Headers> winHere;
+            if (E.empty()) {
+                winHere = geo::pointOf(regions_[r].front());
+            } else {
+                for (size_t j : E)
+                    if (geo::containedInOne(regions_[r], regions_[j])) {
+                        shadowed = true;
+                        by = {j};
+                        break;
+                    }
+                if (!shadowed) {
+                    auto cover = geo::subtract(regions_[r], boxesOf(E), cap);
+                    if (cover.status == geo::Cover::Covered) {
+                        shadowed = true;
+                        by = E;
+                    } else if (cover.status == geo::Cover::NotCovered) {
+                        winHere = geo::pointOf(cover.witness);
+                    } else {
+                        decided = false;
+                        z3::expr q = matchExpr(r);
+                        for (size_t j : E) q = q && !matchExpr(j);
+                        winHere = solve(q);
+                        if (!winHere) {
+                            shadowed = true;
+                            by = E;
+                        }
+                    }
+                }
+            }
+            if (decided) ++cc_.report.geometricDecided;
+            if (shadowed) {
+                reportShadowed(r, by, geo::pointOf(regions_[r].front()));
+                continue;
+            }
+            checkRedundantGeometric(r, *winHere);
+            if (cc_.options.conflicts) checkConflictGeometric(r);
+        }
+    }
+
+    // First later rule containing the point, or none.
+    std::optional<size_t> firstLaterAt(size_t r, const lang::Headers& p) const {
+        for (size_t j : later_[r])
+            for (const auto& b : regions_[j])
+                if (b.containsPoint(p)) return j;
+        return std::nullopt;
+    }
+
+    void checkRedundantGeometric(size_t r, const lang::Headers& winHere) {
+        const auto& E = earlier_[r];
+        const auto& L = later_[r];
+        std::optional<size_t> kstar;
+        std::vector<size_t> E1;
+        for (size_t j : L) {
+            if (!enc::sameOutcome(rule(r), rule(j))) {
+                kstar = j;
+                break;
+            }
+            E1.push_back(j);
+        }
+        bool fb = fallbackEquivalent(r);
+        std::vector<size_t> context = E;
+        context.insert(context.end(), L.begin(), L.end());
+        if (!kstar && fb) {
+            ++cc_.report.geometricDecided;
+            reportRedundant(r, context, E1, winHere);
+            return;
+        }
+        std::vector<size_t> cut = E;
+        cut.insert(cut.end(), E1.begin(), E1.end());
+        auto cover = geo::subtract(regions_[r], boxesOf(cut), cc_.options.boxCap);
+        if (cover.status == geo::Cover::Covered) {
+            ++cc_.report.geometricDecided;
+            reportRedundant(r, context, E1, winHere);
+            return;
+        }
+        if (cover.status == geo::Cover::NotCovered) {
+            lang::Headers p = geo::pointOf(cover.witness);
+            auto j = firstLaterAt(r, p);
+            bool equivalent = j ? enc::sameOutcome(rule(r), rule(*j)) : fb;
+            if (!equivalent) {
+                ++cc_.report.geometricDecided;
+                return;  // not redundant: p is decided differently without r
+            }
+        }
+        // Exact: a packet where r wins and the first later match decides differently.
+        z3::expr q = matchExpr(r);
+        for (size_t j : E) q = q && !matchExpr(j);
+        z3::expr same = cc_.smt.z3().bool_val(fb);
+        for (auto it = L.rbegin(); it != L.rend(); ++it)
+            same = z3::ite(matchExpr(*it), cc_.smt.z3().bool_val(enc::sameOutcome(rule(r),
+                                                                              rule(*it))),
+                           same);
+        if (!solve(q && !same)) {
+            std::vector<size_t> take;
+            for (size_t j : L)
+                if (enc::sameOutcome(rule(r), rule(j))) take.push_back(j);
+            reportRedundant(r, context, take, winHere);
+        }
+    }
+
+    void checkConflictGeometric(size_t r) {
+        size_t tries = 0;
+        for (size_t i : earlier_[r]) {
+            if (enc::sameAction(rule(i).action, rule(r).action)) continue;
+            if (++tries > 64) return;
+            geo::Region overlap;
+            for (const auto& a : regions_[i])
+                for (const auto& b : regions_[r])
+                    if (auto x = a.intersect(b)) overlap.push_back(*x);
+            auto cover = geo::subtract(overlap, boxesOf(earlier_[i]), cc_.options.boxCap);
+            if (cover.status == geo::Cover::Covered) continue;
+            if (cover.status == geo::Cover::NotCovered) {
+                ++cc_.report.geometricDecided;
+                reportConflict(i, r, geo::pointOf(cover.witness));
+                return;
+            }
+            z3::expr q = matchExpr(i) && matchExpr(r);
+            for (size_t j : earlier_[i]) q = q && !matchExpr(j);
+            if (auto m = solve(q)) {
+                reportConflict(i, r, *m);
+                return;
+            }
+        }
+    }
+
+    // ---- solver path (lpm groups, complex rules, or geometry disabled) ----
+    void runSolver() {
+        enc::GroupEnc ge = enc::encodeGroup(cc_.smt, g_, h_);
+        bool priority = g_.mode == lang::GroupMode::Priority;
+        bool naive = !cc_.options.useGeometry;
+        auto start = std::chrono::steady_clock::now();
+        for (size_t r = 0; r < n_; ++r) {
+            if (cc_.options.timeLimitSeconds > 0 &&
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() >
+                    cc_.options.timeLimitSeconds) {
+                cc_.report.truncated = true;
+                cc_.report.rulesChecked -= n_ - r;
+                return;
+            }
+            // One question per rule when it can win (the naive scan asks only this one).
+            z3::expr m = ge.holds && *ge.match[r];
+            auto winP = solve(*ge.win[r]);
+            std::optional<lang::Headers> any = winP;
+            if (!winP) any = solve(m);
+            if (!any) {
+                reportUnmatchable(r);
+                continue;
+            }
+            if (!winP) {
+                std::vector<size_t> by;
+                if (!naive) {
+                    for (size_t j = 0; j < n_; ++j)
+                        if (j != r && solve(m && *ge.match[j])) by.push_back(j);
+                }
+                reportShadowed(r, by, *any);
+                continue;
+            }
+            if (naive) continue;  // the baseline scan asks only the shadow question
+            // Redundant: the group without r decides differently somewhere r wins?
+            std::vector<size_t> others;
+            for (size_t j = 0; j < n_; ++j)
+                if (j != r) others.push_back(j);
+            enc::GroupEnc without = enc::encodeGroup(
+                cc_.smt, g_, h_, [r](uint32_t j) { return j != r; });
+            z3::expr same = cc_.smt.z3().bool_val(false);
+            z3::expr noneWins = cc_.smt.z3().bool_val(true);
+            std::vector<size_t> take;
+            for (size_t j = 0; j < n_; ++j) {
+                if (j == r) continue;
+                noneWins = noneWins && !*without.win[j];
+                if (enc::sameOutcome(rule(r), rule(j))) {
+                    same = same || *without.win[j];
+                    take.push_back(j);
+                }
+            }
+            if (fallbackEquivalent(r)) same = same || noneWins;
+            if (!solve(*ge.win[r] && !same)) reportRedundant(r, others, take, *winP);
+            if (!priority || !cc_.options.conflicts || n_ > 512) continue;
+            for (size_t i = 0; i < r; ++i) {
+                if (enc::sameAction(rule(i).action, rule(r).action)) continue;
+                if (auto w = solve(*ge.win[i] && *ge.match[r])) {
+                    reportConflict(i, r, *w);
+                    break;
+                }
+            }
+        }
+    }
+
+    CheckContext& cc_;
+    const lang::Policy& policy_;
+    uint32_t layer_;
+    Direction dir_;
+    uint32_t group_;
+    const Group& g_;
+    size_t n_;
+    z3::solver solver_;
+    smt::SymHeaders h_;
+    bool singleGroup_ = false;
+    lang::Verdict defaultVerdict_ = lang::Verdict::Deny;
+    std::string where_;
+    std::vector<geo::Region> regions_;
+    std::vector<std::vector<size_t>> earlier_, later_;
+    std::map<size_t, z3::expr> matchCache_;
+};
+
+void checkDefaults(CheckContext& cc, uint32_t layer, Direction dir) {
+    const auto& policy = *cc.policy;
+    const auto& l = policy.layers[layer];
+    const auto& groups = l.groupsFor(dir);
+    size_t rules = 0;
+    for (const auto& g : groups) rules += g.rules.size();
+    if (rules == 0) return;
+    std::string where = "layer " + l.name + " " + dirWord(dir);
+    // Geometric: every (group, rule) region.
+    bool geometric = cc.options.useGeometry;
+    geo::Region all;
+    for (const auto& g : groups) {
+        for (const auto& r : g.rules) {
+            if (!geometric) break;
+            auto b = geo::conditionBoxes({&g.conditions, &r.conditions}, cc.options.boxCap);
+            if (!b) {
+                geometric = false;
+                break;
+            }
+            all.insert(all.end(), b->begin(), b->end());
+        }
+    }
+    std::optional<bool> always, never;
+    if (geometric) {
+        always = all.empty();
+        if (!all.empty()) {
+            std::vector<const geo::Box*> cut;
+            for (const auto& b : all) cut.push_back(&b);
+            std::stable_sort(cut.begin(), cut.end(), [](auto* a, auto* b) {
+                return a->log2Volume() > b->log2Volume();
+            });
+            auto c = geo::subtract(geo::universe(), cut, cc.options.boxCap);
+            if (c.status == geo::Cover::Covered) never = true;
+            if (c.status == geo::Cover::NotCovered) never = false;
+        }
+    }
+    if (!always || !never) {
+        z3::solver s(cc.smt.z3());
+        auto h = cc.smt.freshHeaders("d_");
+        s.add(cc.smt.universe(h));
+        auto le = enc::encodeLayer(cc.smt, policy, layer, dir, h);
+        if (!always) {
+            s.push();
+            s.add(!le.selDefault);
+            always = cc.smt.check(s) == z3::unsat;
+            s.pop();
+        }
+        if (!never) {
+            s.push();
+            s.add(le.selDefault);
+            never = cc.smt.check(s) == z3::unsat;
+            s.pop();
+        }
+    } else {
+        ++cc.report.geometricDecided;
+    }
+    const char* verdict = lang::verdictName(l.defaultFor(dir).verdict);
+    if (*always) {
+        cc.add(FindingKind::DefaultAlways,
+               where + ": the default (" + verdict + ") is always reached; no rule can ever "
+                   "decide",
+               l.range)
+            .involved.push_back({l.name + ".default", l.range});
+    } else if (*never) {
+        cc.add(FindingKind::DefaultNever,
+               where + ": the default (" + verdict + ") is never reached; every packet is "
+                   "decided by a rule",
+               l.range)
+            .involved.push_back({l.name + ".default", l.range});
+    }
+}
+
+}  // namespace
+
+std::string ruleName(const lang::Policy& policy, uint32_t layer, const lang::Rule& rule) {
+    return policy.layers[layer].name + "." + rule.name;
+}
+
+void checkRules(CheckContext& cc) {
+    const auto& policy = *cc.policy;
+    for (uint32_t l = 0; l < policy.layers.size(); ++l) {
+        for (Direction dir : {Direction::Out, Direction::In}) {
+            const auto& groups = policy.layers[l].groupsFor(dir);
+            for (uint32_t g = 0; g < groups.size(); ++g) {
+                const auto& group = groups[g];
+                auto gb = geo::conditionBoxes({&group.conditions}, cc.options.boxCap);
+                bool never = false;
+                if (gb) {
+                    never = gb->empty();
+                } else {
+                    z3::solver s(cc.smt.z3());
+                    auto h = cc.smt.freshHeaders("gc_");
+                    s.add(cc.smt.universe(h) && cc.smt.conditions(h, group.conditions));
+                    never = cc.smt.check(s) == z3::unsat;
+                }
+                if (never) {
+                    auto& f = cc.add(FindingKind::GroupNeverHolds,
+                                     "group " + group.name + " of layer " +
+                                         policy.layers[l].name + " (" + dirWord(dir) +
+                                         ") never applies: its conditions never hold",
+                                     group.range);
+                    f.involved.push_back({policy.layers[l].name + "." + group.name, group.range});
+                    for (const auto& r : group.rules)
+                        f.involved.push_back({ruleName(policy, l, r), r.range});
+                    continue;
+                }
+                GroupChecker(cc, l, dir, g).run(gb);
+            }
+            checkDefaults(cc, l, dir);
+        }
+    }
+}
+
+}  // namespace sluice::verify

@@ -198,13 +198,14 @@ size_t Interpreter::sessionCount() const { return sessions_.size(); }
 Result Interpreter::evaluate(uint32_t portIndex, Direction dir, const Headers& packet) {
     Result result;
     result.headers = packet;
-    const Policy& policy = *policy_;
     auto drop = [&](std::string reason) {
         result.verdict = Verdict::Deny;
         result.output = Output{};
         result.dropReason = std::move(reason);
         return result;
     };
+    if (!policy_) return drop("no policy");
+    const Policy& policy = *policy_;
     if (portIndex >= policy.ports.size()) return drop("no such port");
     const lang::Port& port = policy.ports[portIndex];
 

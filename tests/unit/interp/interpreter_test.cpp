@@ -607,6 +607,8 @@ TEST(Interpreter, BadPortIndexIsADropNotACrash) {
     Result r = it.evaluate(7, kOut, packet("udp 1.1.1.1:1 -> 2.2.2.2:2"));
     EXPECT_EQ(r.verdict, Verdict::Deny);
     EXPECT_FALSE(r.dropReason.empty());
+    Interpreter none(nullptr);
+    EXPECT_EQ(none.evaluate(0, kOut, packet("udp 1.1.1.1:1 -> 2.2.2.2:2")).verdict, Verdict::Deny);
     // A port with no layers allows everything.
     EXPECT_EQ(it.evaluate(0, kOut, packet("udp 1.1.1.1:1 -> 2.2.2.2:2")).verdict, Verdict::Allow);
 }

@@ -144,14 +144,14 @@ layer billing {
     default allow;
     out {
         group by_tenant priority 100 {
-            rule shop      priority 100 match src_ip NET_SHOP      action allow, meter shop_egress;
-            rule analytics priority 200 match src_ip NET_ANALYTICS action allow, meter analytics_egress;
+            rule shop_out      priority 100 match src_ip NET_SHOP      action allow, meter shop_egress;
+            rule analytics_out priority 200 match src_ip NET_ANALYTICS action allow, meter analytics_egress;
         }
     }
     in {
         group by_tenant priority 100 {
-            rule shop      priority 100 match dst_ip NET_SHOP      action allow, meter shop_ingress;
-            rule analytics priority 200 match dst_ip NET_ANALYTICS action allow, meter analytics_ingress;
+            rule shop_in      priority 100 match dst_ip NET_SHOP      action allow, meter shop_ingress;
+            rule analytics_in priority 200 match dst_ip NET_ANALYTICS action allow, meter analytics_ingress;
         }
     }
 }
@@ -164,17 +164,17 @@ layer tenant_wall {
     default allow;
     out {
         group wall priority 100 {
-            rule shop_to_analytics priority 100
+            rule shop_to_analytics_out priority 100
                 match src_ip NET_SHOP dst_ip NET_ANALYTICS action deny terminating;
-            rule analytics_to_shop priority 200
+            rule analytics_to_shop_out priority 200
                 match src_ip NET_ANALYTICS dst_ip NET_SHOP action deny terminating;
         }
     }
     in {
         group wall priority 100 {
-            rule shop_to_analytics priority 100
+            rule shop_to_analytics_in priority 100
                 match src_ip NET_SHOP dst_ip NET_ANALYTICS action deny terminating;
-            rule analytics_to_shop priority 200
+            rule analytics_to_shop_in priority 200
                 match src_ip NET_ANALYTICS dst_ip NET_SHOP action deny terminating;
         }
     }
@@ -283,7 +283,7 @@ layer vnet_shop {
             rule from_tunnel priority 100 match vni VNI_SHOP outer_dst_ip HOST_PA action decap vxlan;
         }
         group same_host priority 200 {
-            rule local priority 100 match vni 0 src_ip SHOP_LOCAL action allow;
+            rule from_here priority 100 match vni 0 src_ip SHOP_LOCAL action allow;
         }
     }
 }
@@ -306,7 +306,7 @@ layer vnet_analytics {
             rule from_tunnel priority 100 match vni VNI_ANALYTICS outer_dst_ip HOST_PA action decap vxlan;
         }
         group same_host priority 200 {
-            rule local priority 100 match vni 0 src_ip ANALYTICS_LOCAL action allow;
+            rule from_here priority 100 match vni 0 src_ip ANALYTICS_LOCAL action allow;
         }
     }
 }

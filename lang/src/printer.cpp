@@ -74,7 +74,8 @@ std::string rule(const ast::Rule& r) {
 std::string quote(const std::string& s) {
     std::string out = "\"";
     for (char c : s) {
-        if (c == '"' || c == '\\') out += '\\';
+        // The lexer reads backslash + any character as that character.
+        if (c == '"' || c == '\\' || c == '\n' || c == '\r') out += '\\';
         out += c;
     }
     return out + "\"";
@@ -101,6 +102,7 @@ public:
             bool together = prev != nullptr && prev->index() == d.index() &&
                             (std::holds_alternative<ast::Const>(d) ||
                              std::holds_alternative<ast::Assert>(d));
+            trailingBefore(ast::declRange(d).begin);
             if ((prev != nullptr && !together) ||
                 (prev == nullptr && (f_.module || !f_.imports.empty()))) {
                 blank();
@@ -144,6 +146,22 @@ private:
                 continue;
             }
             line(indent, c.text);
+        }
+    }
+
+    // Comments that end the last one-line item's line, up to `next` (so they are not pushed
+    // past a blank line).
+    void trailingBefore(SourceLoc next) {
+        while (next_ < f_.comments.size() && lastLeafLine_ != 0) {
+            const ast::Comment& c = f_.comments[next_];
+            if (c.ownLine || c.range.begin.line != lastLeafLine_ || !before(c.range.begin, next) ||
+                !before(lastLeafEnd_, c.range.begin)) {
+                return;
+            }
+            ++next_;
+            out_.pop_back();
+            out_ += "  " + c.text + "\n";
+            if (c.range.end.line != c.range.begin.line) lastLeafLine_ = 0;
         }
     }
 

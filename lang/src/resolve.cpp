@@ -977,8 +977,8 @@ private:
         if (!p) ok = false;
         out.priority = p.value_or(0);
         if (!conditions(g.conditions, out.conditions)) ok = false;
-        std::optional<Field> lpm;
-        if (g.lpmField) {
+        std::optional<Field> lpm = std::nullopt;
+        if (g.lpmField.has_value()) {
             lpm = field(*g.lpmField);
             if (lpm && !fieldInfo(*lpm).isIp) {
                 error(DiagKind::TypeMismatch, g.lpmField->range,
@@ -1004,7 +1004,7 @@ private:
                     ruleOk = false;
                 }
             }
-            if (auto rp = priority(r.priority)) {
+            if (auto rp = parsedPriority(r.priority)) {  // lowerRule reported a bad one
                 auto [it, fresh] = priorities.emplace(*rp, r.priority.range);
                 if (!fresh) {
                     error(DiagKind::DuplicatePriority, r.priority.range,
@@ -1017,11 +1017,12 @@ private:
                 ruleOk = false;
             }
             if (ruleOk && lpm) {
+                const Field lpmField = out.lpmField;  // == *lpm (a plain copy keeps GCC quiet)
                 const Condition* c = nullptr;
                 for (const Condition& cond : rule.conditions) {
-                    if (cond.field == *lpm) c = &cond;
+                    if (cond.field == lpmField) c = &cond;
                 }
-                std::string fname(fieldInfo(*lpm).name);
+                std::string fname(fieldInfo(lpmField).name);
                 if (c == nullptr) {
                     error(DiagKind::LpmFieldMissing, r.name.range,
                           "rule '" + r.name.text + "' in lpm group '" + g.name.text +

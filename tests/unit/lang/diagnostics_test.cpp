@@ -177,8 +177,9 @@ TEST(Types, OutOfRangeValuesAreE203) {
         "layer l { out { group g priority 4294967296 { "
         "rule a priority 1 match dst_port 65536 action allow; "
         "rule b priority 2 match dscp 64 action allow; "
-        "rule c priority 3 match src_port 0..65535 dscp 63 vni 16777215 action allow; } } }\n");
-    EXPECT_EQ(countId(l, "E203"), 4u) << l.text;
+        "rule c priority 3 match src_port 0..65535 dscp 63 vni 16777215 action allow; "
+        "rule d priority 99999999999 action allow; } } }\n");
+    EXPECT_EQ(countId(l, "E203"), 5u) << l.text;  // each reported once
 }
 
 TEST(Types, EmptyRangeIsE204) {

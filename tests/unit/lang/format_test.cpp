@@ -60,6 +60,19 @@ TEST(Format, CommentsAreKept) {
               "// footer\n");
 }
 
+TEST(Format, TrailingCommentStaysBeforeBlankLine) {
+    EXPECT_EQ(fmt("const A = 1; // a\nlayer l { } // after block\n// own\nconst B = 2;\n"),
+              "const A = 1;  // a\n"
+              "\n"
+              "layer l {\n"
+              "}\n"
+              "\n"
+              "// after block\n"
+              "// own\n"
+              "const B = 2;\n");
+    EXPECT_EQ(fmt("import \"a\\\nb.sl\";\n"), "import \"a\\\nb.sl\";\n");
+}
+
 TEST(Format, IdempotentAndSameModel) {
     std::string src =
         "module m;\n"

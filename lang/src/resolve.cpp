@@ -74,8 +74,12 @@ size_t editDistance(std::string_view a, std::string_view b) {
 // The closest candidate within a third of the name's length (at least 1 edit), or "".
 std::string closest(std::string_view name, const std::vector<std::string>& candidates) {
     std::string best;
+    // Bounded so that adversarial input (huge names, thousands of errors) stays linear-ish.
+    if (name.size() > 64) return best;
     size_t bestDist = std::max<size_t>(1, name.size() / 3) + 1;
     for (const std::string& c : candidates) {
+        size_t lenDiff = c.size() > name.size() ? c.size() - name.size() : name.size() - c.size();
+        if (lenDiff >= bestDist) continue;  // the distance is at least the length difference
         size_t d = editDistance(name, c);
         if (d < bestDist) {
             bestDist = d;
@@ -222,6 +226,7 @@ private:
     }
 
     void suggest(const std::string& name, std::optional<DeclKind> kind) {
+        if (++suggestions_ > 1000) return;  // enough help for one run
         std::vector<std::string> candidates;
         for (const Entry& e : entries_) {
             if (!kind || e.kind == *kind) candidates.push_back(e.name);
@@ -1604,6 +1609,7 @@ private:
     std::vector<int> constState_;  // 0 new, 1 expanding, 2 done
     std::vector<std::vector<RVal>> constValues_;
     std::set<uint32_t> cycleReported_;
+    size_t suggestions_ = 0;
 };
 
 }  // namespace

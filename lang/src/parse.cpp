@@ -5,6 +5,7 @@
 // offsets, so all locations are computed from byte offsets and token text is cut from the
 // original (so a string such as an import path keeps its UTF-8).
 #include <algorithm>
+#include <cctype>
 #include <exception>
 
 // The runtime's headers trip -Wattributes with GCC 12; they are not ours to fix.
@@ -45,7 +46,15 @@ public:
     SourceRange token(const antlr4::Token* t) const {
         if (t == nullptr) return {};
         if (t->getType() == antlr4::Token::EOF) {
-            SourceLoc end = at(text_.size());
+            // Just after the last visible character, where clang points for "expected '}'".
+            size_t last = text_.size();
+            while (last > 0 && std::isspace(static_cast<unsigned char>(text_[last - 1]))) --last;
+            if (last == 0) {
+                SourceLoc begin = at(0);
+                return {begin, begin};
+            }
+            SourceLoc end = at(last - 1);
+            end.col += 1;
             return {end, end};
         }
         size_t start = t->getStartIndex();
@@ -121,20 +130,32 @@ std::string describeExpected(antlr4::Parser* parser, const antlr4::misc::Interva
     const auto& vocab = parser->getVocabulary();
     std::vector<ssize_t> types = set.toList();
     auto has = [&](ssize_t t) { return std::find(types.begin(), types.end(), t) != types.end(); };
-    // The sets ANTLR computes for a declaration or a value position are long: name them.
-    bool declStart = false, valueStart = false;
-    for (ssize_t t : types) {
-        std::string lit = vocab.getLiteralName(static_cast<size_t>(t));
-        if (lit == "'layer'") declStart = true;
-    }
-    valueStart = has(P::INT) && has(P::IPV4) && has(P::ID);
+    // Keywords that may also be names (grammar rule softKeyword) are noise next to "a name".
+    const auto& atn = parser->getATN();
+    const antlr4::misc::IntervalSet& soft =
+        atn.nextTokens(atn.ruleToStartState[P::RuleSoftKeyword]);
+    bool name = has(P::ID);
+    bool value = name && has(P::INT) && has(P::IPV4);
+    bool declStart = !name && std::any_of(types.begin(), types.end(), [&](ssize_t t) {
+                    return vocab.getLiteralName(static_cast<size_t>(t)) == "'layer'";
+                });
     if (declStart) return "a declaration (const, port, layer, routes, ecmp, meter, credit, assert)";
-    if (valueStart && types.size() > 6) return "a value";
-    if (types.empty() || types.size() > 5) return {};
+    std::vector<std::string> names;
+    if (value) names.push_back("a value");
+    for (ssize_t t : types) {
+        if (name && soft.contains(static_cast<size_t>(t))) continue;
+        if (value && (t == P::INT || t == P::HEX || t == P::IPV4 || t == P::HEXCOLON ||
+                      t == P::QUANTITY || t == P::ID)) {
+            continue;
+        }
+        names.push_back(describeTokenType(vocab, t));
+    }
+    if (names.empty()) return {};
+    if (names.size() > 5) return has(literalType(parser, "';'")) ? "';'" : std::string();
     std::string out;
-    for (size_t i = 0; i < types.size(); ++i) {
-        if (i > 0) out += i + 1 == types.size() ? " or " : ", ";
-        out += describeTokenType(vocab, types[i]);
+    for (size_t i = 0; i < names.size(); ++i) {
+        if (i > 0) out += i + 1 == names.size() ? " or " : ", ";
+        out += names[i];
     }
     return out;
 }
@@ -165,7 +186,10 @@ protected:
     void reportNoViableAlternative(antlr4::Parser* p,
                                    const antlr4::NoViableAltException& e) override {
         antlr4::Token* t = e.getOffendingToken();
-        std::string expected = describeExpected(p, p->getExpectedTokens());
+        // When prediction failed some tokens after the decision started, the expected set is
+        // that of the decision's start, which would mislead ("const = 5": not a declaration).
+        std::string expected = e.getStartToken() == t ? describeExpected(p, p->getExpectedTokens())
+                                                      : std::string();
         report(loc_.token(t), unexpected(t, expected));
     }
 

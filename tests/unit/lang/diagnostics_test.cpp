@@ -18,6 +18,17 @@ TEST(Syntax, AllErrorsReportedWithFriendlyMessages) {
     EXPECT_NE(l.text.find("unexpected character '@'"), std::string::npos) << l.text;
 }
 
+TEST(Syntax, ExpectedListsNameWhatFits) {
+    auto l = loadSnippet("const = 5;\n");
+    ASSERT_EQ(l.diags.size(), 1u) << l.text;
+    EXPECT_EQ(l.diags[0].message, "unexpected '='; expected a name");
+    auto eof = loadSnippet("layer l {\n  out {\n\n");
+    ASSERT_EQ(eof.diags.size(), 1u) << eof.text;
+    EXPECT_EQ(eof.diags[0].message, "unexpected end of file; expected '}' or 'group'");
+    EXPECT_EQ(eof.diags[0].range.begin.line, 2u);  // just after the last token, not past the end
+    EXPECT_EQ(eof.diags[0].range.begin.col, 8u);
+}
+
 TEST(Syntax, BinaryAndUnterminatedInputDoNotCrash) {
     std::string bad = "layer \xff\xfe { \"unterminated\n rule \x01 ; } } } 999999999999999999999999";
     bad.push_back('\0');

@@ -1046,12 +1046,36 @@ private:
                     }
                 }
             }
+            if (ruleOk && in_.warnings) warnContradiction(rule, out);
             if (ruleOk) out.rules.push_back(std::move(rule));
             else ok = false;
         }
         std::stable_sort(out.rules.begin(), out.rules.end(),
                          [](const Rule& a, const Rule& b) { return a.priority < b.priority; });
         return ok;
+    }
+
+    // W002: a rule that conditions a field the group also conditions, on values none of which
+    // overlap the group's, can never match (the group is skipped unless its conditions hold).
+    void warnContradiction(const Rule& rule, const Group& group) {
+        for (const Condition& rc : rule.conditions) {
+            for (const Condition& gc : group.conditions) {
+                if (rc.field != gc.field) continue;
+                bool overlap = false;
+                for (const MatchValue& a : rc.values) {
+                    for (const MatchValue& b : gc.values) {
+                        overlap = overlap ||
+                                  (a.family == b.family && a.lo <= b.hi && b.lo <= a.hi);
+                    }
+                }
+                if (overlap) continue;
+                std::string f(fieldInfo(rc.field).name);
+                diags_.report(DiagKind::ContradictoryMatch, rc.range,
+                              "rule '" + rule.name + "' can never match: its " + f +
+                                  " values are disjoint from those of group '" + group.name + "'");
+                note(gc.range, "the group's condition on " + f + " is here");
+            }
+        }
     }
 
     bool lowerRule(const ast::Rule& r, unsigned groupFamilies, Rule& out) {

@@ -308,6 +308,18 @@ TEST(Warnings, UnusedDeclarationsOfTheRootFileOnly) {
     EXPECT_TRUE(fe2.diags().diagnostics().empty());
 }
 
+TEST(Warnings, RuleDisjointFromItsGroupIsW002) {
+    auto l = loadSnippet(std::string(kPort) +
+                         "layer l { out { group g priority 1 match dst_ip 10.0.0.0/8 dst_port 80..90 {\n"
+                         "rule a priority 1 match dst_ip 192.168.0.0/16 action allow;\n"
+                         "rule b priority 2 match dst_ip 10.1.0.0/16, fd00::/8 dst_port 85 action allow;\n"
+                         "rule c priority 3 match dst_port 100 action allow; } } }\n");
+    ASSERT_NE(l.policy, nullptr) << l.text;  // a warning, not an error
+    ASSERT_EQ(countId(l, "W002"), 2u) << l.text;
+    EXPECT_EQ(l.diags[0].range.begin.line, 3u);
+    EXPECT_EQ(l.diags[0].notes.size(), 1u);
+}
+
 TEST(Behaviour, ErrorsAreReportedInSourceOrder) {
     auto l = loadSnippet("port p { mac 1; ip 10.0.0.1; vni 99999999; layers nope; }\n"
                          "layer x { out { group g priority 1 { rule a priority 1 match dst_port 70000 "

@@ -227,10 +227,14 @@ layer sg_app {
 layer nat_shop {
     default allow;                      // NAT translates; filtering is the other layers' job
     in {
-        group vip priority 100 {
+        // The VIP serves HTTPS only. `vip_closed` is not terminating: for the VIP's port 443 the
+        // later group has a winner too, and the last group with a winner decides the layer.
+        group vip_default priority 100 {
+            rule vip_closed priority 100 match dst_ip WEB_VIP action deny;
+        }
+        group vip priority 200 {
             rule web_https priority 100 match dst_ip WEB_VIP proto tcp dst_port HTTPS
                 action set dst_ip 10.1.0.5, allow stateful idle 4m;
-            rule vip_closed priority 200 match dst_ip WEB_VIP action deny;
         }
     }
     out {

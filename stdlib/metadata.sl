@@ -24,10 +24,15 @@ layer std_no_metadata {
 layer std_metadata_http {
     default allow;
     out {
-        group std_imds priority 100 match dst_ip METADATA_IP, METADATA_IP_V6 {
+        // Anything to the metadata service is denied by the first group unless the second
+        // group has a winner too: the last group with a winner decides the layer.
+        group std_imds_closed priority 100 {
+            rule std_imds_other priority 100 match dst_ip METADATA_IP, METADATA_IP_V6 action deny;
+        }
+        group std_imds_open priority 200 {
             rule std_imds_api priority 100
-                match proto tcp dst_port HTTP action allow stateful idle 1m;
-            rule std_imds_other priority 200 action deny;
+                match dst_ip METADATA_IP, METADATA_IP_V6 proto tcp dst_port HTTP
+                action allow stateful idle 1m;
         }
     }
 }

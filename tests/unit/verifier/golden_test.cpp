@@ -33,7 +33,9 @@ std::string normalise(const Report& r) {
 
 TEST(VerifierGolden, DefectiveExample) {
     std::string path = std::string(SLUICE_SOURCE_DIR) + "/examples/defective/defective.sl";
-    lang::Frontend fe;
+    lang::FrontendOptions fo;
+    fo.stdlibDirs = lang::defaultStdlibDirs();
+    lang::Frontend fe(fo);
     auto p = fe.loadFile(path);
     ASSERT_TRUE(p) << "defective.sl does not load";
     auto report = verifyPolicy(p);

@@ -40,7 +40,8 @@ unsigned storageWidth(Field f) {
 struct Alt {
     z3::expr cond;
     int result;
-    Box2 box;  // per table dim, projected hull
+    Box2 box;            // per table dim, projected hull
+    bool exact = false;  // cond <=> packet keys inside box (narrow dims, one value each)
 };
 
 class Validator {
@@ -128,10 +129,15 @@ private:
     }
 
     std::vector<Alt> sourceGroup(const lang::Group& g, const ir::Table& t) {
-        struct Item { int len; uint32_t rule; z3::expr cond; Box2 box; };
+        struct Item { int len; uint32_t rule; z3::expr cond; Box2 box; bool exact; };
         std::vector<Item> items;
+        auto narrowIn = [&](const lang::Condition& c) {
+            return c.values.size() == 1 && c.values[0].family != Family::V6 &&
+                   std::find(t.dims.begin(), t.dims.end(), c.field) != t.dims.end();
+        };
         for (uint32_t i = 0; i < g.rules.size(); ++i) {
             const lang::Rule& r = g.rules[i];
+            bool exact = std::all_of(r.conditions.begin(), r.conditions.end(), narrowIn);
             z3::expr all = ctx_.bool_val(true);
             Box2 box = fullBox(t);
             const lang::Condition* lpmCond = nullptr;
@@ -143,7 +149,7 @@ private:
                 narrow(t, box, c.field, c.values);
             }
             if (!lpmCond) {
-                items.push_back({g.mode == lang::GroupMode::Lpm ? -1 : 0, i, all, box});
+                items.push_back({g.mode == lang::GroupMode::Lpm ? -1 : 0, i, all, box, exact});
                 continue;
             }
             // LPM: the rule stands at the length of the longest value it matches (interpreter).
@@ -155,7 +161,10 @@ private:
                 }
                 Box2 b = box;
                 narrow(t, b, g.lpmField, {v});
-                items.push_back({len, i, all && valueHolds(g.lpmField, v.lo, v.hi, v.family), b});
+                bool ex = exact || (std::all_of(r.conditions.begin(), r.conditions.end(), [&](const lang::Condition& c) {
+                    return c.field == g.lpmField || narrowIn(c);
+                }) && v.family != Family::V6 && std::find(t.dims.begin(), t.dims.end(), g.lpmField) != t.dims.end());
+                items.push_back({len, i, all && valueHolds(g.lpmField, v.lo, v.hi, v.family), b, ex});
             }
         }
         std::stable_sort(items.begin(), items.end(), [](const Item& a, const Item& b) {
@@ -163,13 +172,13 @@ private:
             return a.rule < b.rule;
         });
         std::vector<Alt> out;
-        for (Item& it : items) out.push_back({it.cond, static_cast<int>(it.rule), it.box});
+        for (Item& it : items) out.push_back({it.cond, static_cast<int>(it.rule), it.box, it.exact});
         return out;
     }
 
     std::vector<Alt> sourceRoutes(const lang::RouteTable& rt, const ir::Table& t) {
         // Interpreter: the first entry of the greatest prefix length whose prefix contains dst.
-        struct Item { int len; uint32_t idx; z3::expr cond; Box2 box; };
+        struct Item { int len; uint32_t idx; z3::expr cond; Box2 box; bool exact; };
         std::vector<Item> items;
         for (uint32_t i = 0; i < rt.routes.size(); ++i) {
             const lang::RouteEntry& e = rt.routes[i];
@@ -188,11 +197,11 @@ private:
             u128 host = width - len >= 128 ? ~u128(0) : ((u128(1) << (width - len)) - 1);
             Box2 box = fullBox(t);
             narrow(t, box, Field::DstIp, {lang::MatchValue{e.prefix.value & ~host, (e.prefix.value & ~host) | host, e.prefix.family, len, {}}});
-            items.push_back({e.prefixLen, i, c, box});
+            items.push_back({e.prefixLen, i, c, box, e.prefix.family == Family::V4});
         }
         std::stable_sort(items.begin(), items.end(), [](const Item& a, const Item& b) { return a.len > b.len; });
         std::vector<Alt> out;
-        for (Item& it : items) out.push_back({it.cond, static_cast<int>(it.idx), it.box});
+        for (Item& it : items) out.push_back({it.cond, static_cast<int>(it.idx), it.box, it.exact});
         return out;
     }
 
@@ -282,6 +291,10 @@ private:
         if (node < 0) {
             uint32_t leaf = static_cast<uint32_t>(~node);
             std::vector<uint32_t> rows(c.leafRows.begin() + c.leafBegin[leaf], c.leafRows.begin() + c.leafEnd[leaf]);
+            if (decideCheaply(t, src, region, rows)) {
+                ++report.decidedCheaply;
+                return;
+            }
             check(t, src, region, rowsChain(t, rows));
             return;
         }
@@ -310,7 +323,10 @@ private:
                     z3::expr low = w < 0 ? ctx_.bv_val(-1, 32) : ctx_.bv_val(static_cast<int>(t.rows[static_cast<size_t>(w)].rule), 32);
                     // The winner is only returned when its row holds (narrow dims: exact on keys).
                     if (w >= 0) low = z3::ite(rowHolds(t, t.rows[static_cast<size_t>(w)]), low, ctx_.bv_val(-1, 32));
-                    if (decideSegmentCheaply(t, src, region, w)) continue;
+                    if (decideCheaply(t, src, region, w < 0 ? std::vector<uint32_t>{} : std::vector<uint32_t>{static_cast<uint32_t>(w)})) {
+                        ++report.decidedCheaply;
+                        continue;
+                    }
                     check(t, src, region, low);
                 }
                 break;
@@ -347,12 +363,45 @@ private:
         }
     }
 
-    // A segment of a one-dimensional narrow table whose source answer is decided by boxes
-    // alone: the first source alternative meeting the segment covers it entirely, and that
-    // alternative constrains no other field (its condition is exactly its box).
-    bool decideSegmentCheaply(const ir::Table& t, const std::vector<Alt>& src, const Box2& region, int w) {
-        (void)t; (void)src; (void)region; (void)w;
-        return false;  // kept conservative: every segment goes to Z3 (see README: TV cost)
+    // Geometric decision of a region without Z3: the first source alternative meeting the
+    // region covers it and is exact, the first lowered row meeting it covers it and is exact
+    // (narrow dims only), and both name the same rule; or neither side has any. Sound because
+    // the key projection is monotone (keys.h): what does not meet the region matches nothing
+    // in it. Anything else goes to Z3.
+    static bool covers(const Box2& b, const Box2& region) {
+        for (size_t d = 0; d < region.size(); ++d) {
+            if (b[d].first > region[d].first || b[d].second < region[d].second) return false;
+        }
+        return true;
+    }
+    static bool meets(const Box2& b, const Box2& region) {
+        for (size_t d = 0; d < region.size(); ++d) {
+            if (b[d].first > region[d].second || b[d].second < region[d].first) return false;
+        }
+        return true;
+    }
+    bool decideCheaply(const ir::Table& t, const std::vector<Alt>& src, const Box2& region,
+                       const std::vector<uint32_t>& rows) {
+        const Alt* a = nullptr;
+        for (const Alt& x : src) {
+            if (meets(x.box, region)) { a = &x; break; }
+        }
+        if (a && !(a->exact && covers(a->box, region))) return false;
+        const ir::Row* r = nullptr;
+        for (uint32_t i : rows) {
+            Box2 b(t.dims.size());
+            bool exact = true;
+            for (size_t d = 0; d < t.dims.size(); ++d) {
+                b[d] = ir::projectDim(t.dims[d], t.rows[i].dims[d]);
+                if (t.wide[d] && !t.rows[i].dims[d].any) exact = false;
+            }
+            if (!meets(b, region)) continue;
+            if (!exact || !covers(b, region)) return false;
+            r = &t.rows[i];
+            break;
+        }
+        if (!a && !r) return true;
+        return a && r && static_cast<uint32_t>(a->result) == r->rule;
     }
 
     z3::context ctx_;

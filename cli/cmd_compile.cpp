@@ -1,0 +1,169 @@
+// `sluice compile FILE [--emit ir|asm|obj] [-o OUT] [--header H] [--no-validate]
+//                      [--dump-after PASS]... [--time-passes] [--prefix P] [--json]`
+// Lowers, translation-validates (on by default: exit 3 naming the table and a packet when the
+// lowered classifier differs from the source semantics) and compiles. Without --emit the policy
+// is JIT-compiled (a check that native code can be produced) and a summary is printed.
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+
+#include "command.h"
+#include "sluice/compiler/compiler.h"
+#include "sluice/compiler/validate.h"
+
+namespace sluice::cli {
+namespace {
+
+struct CompileCliOptions {
+    std::string file, emit, out, header, prefix = "sl", fault;
+    std::vector<std::string> dumpAfter;
+    bool noValidate = false, timePasses = false, json = false;
+    unsigned opt = 2;
+};
+
+void printTimings(const std::vector<compiler::PassTiming>& ts) {
+    double total = 0;
+    std::cerr << "=== pass timings ===\n";
+    for (const auto& t : ts) {
+        std::cerr << "  " << std::left << std::setw(20) << t.pass << std::right << std::fixed
+                  << std::setprecision(2) << std::setw(10) << t.ms << " ms\n";
+        total += t.ms;
+    }
+    std::cerr << "  " << std::left << std::setw(20) << "total" << std::right << std::setw(10) << total << " ms\n";
+}
+
+int runCompile(const CompileCliOptions& o) {
+    lang::Frontend frontend(frontendOptions());
+    auto policy = loadPolicyOrReport(frontend, o.file, o.json);
+    if (!policy) return kExitInputError;
+    compiler::CompileOptions co;
+    co.optLevel = o.opt;
+    co.dumpAfter = o.dumpAfter;
+    co.timePasses = o.timePasses;
+    co.symbolPrefix = o.prefix;
+    if (o.fault == "drop-leaf-row") co.fault = compiler::FaultInjection::DropLeafRow;
+    if (o.fault == "shift-bound") co.fault = compiler::FaultInjection::ShiftBound;
+    nlohmann::json js;
+    js["file"] = o.file;
+    if (!o.noValidate) {
+        auto tv = compiler::validateTranslation(*policy, co);
+        if (!tv) {
+            std::cerr << o.file << ": error: " << tv.error().str() << "\n";
+            return kExitInputError;
+        }
+        js["validation"] = {{"tables", tv->tables}, {"solver_queries", tv->solverQueries},
+                            {"decided_cheaply", tv->decidedCheaply}, {"ms", tv->ms},
+                            {"ok", tv->ok()}};
+        if (!tv->ok()) {
+            for (const auto& f : tv->failures) {
+                std::cerr << o.file << ": error: translation validation failed for table '"
+                          << f.table << "': " << f.detail << "\n  packet: " << f.packet << "\n";
+                js["validation"]["failures"].push_back({{"table", f.table}, {"packet", f.packet}, {"detail", f.detail}});
+            }
+            if (o.json) std::cout << js.dump() << "\n";
+            return kExitViolation;
+        }
+        if (!o.json) {
+            std::cerr << "validated " << tv->tables << " tables (" << tv->solverQueries
+                      << " Z3 queries, " << tv->decidedCheaply << " regions decided geometrically) in "
+                      << std::fixed << std::setprecision(1) << tv->ms << " ms\n";
+        }
+    }
+    std::vector<compiler::PassTiming> timings;
+    if (!o.emit.empty()) {
+        compiler::EmitKind kind = o.emit == "ir" ? compiler::EmitKind::Ir
+                                  : o.emit == "asm" ? compiler::EmitKind::Asm : compiler::EmitKind::Obj;
+        auto code = compiler::emit(*policy, kind, co, &timings);
+        if (!code) {
+            std::cerr << o.file << ": error: " << code.error().str() << "\n";
+            return kExitInputError;
+        }
+        std::string out = o.out.empty() ? (o.emit == "obj" ? "out.o" : "-") : o.out;
+        if (out == "-") {
+            std::cout << *code;
+        } else {
+            std::ofstream f(out, std::ios::binary);
+            f.write(code->data(), static_cast<std::streamsize>(code->size()));
+            if (!f) {
+                std::cerr << "sluice compile: error: cannot write " << out << "\n";
+                return kExitUsage;
+            }
+        }
+        std::string header = o.header;
+        if (header.empty() && out != "-") header = out.substr(0, out.rfind('.')) + ".h";
+        if (!header.empty()) {
+            std::ofstream h(header);
+            h << compiler::emitHeader(*policy, co);
+        }
+        js["output"] = out;
+        js["header"] = header;
+    } else {
+        auto compiled = compiler::compile(*policy, co);
+        if (!compiled) {
+            std::cerr << o.file << ": error: " << compiled.error().str() << "\n";
+            return kExitInputError;
+        }
+        timings = (*compiled)->timings();
+        js["code_bytes"] = (*compiled)->codeBytes();
+        for (const auto& t : (*compiled)->tables()) {
+            js["tables"].push_back({{"table", t.table}, {"classifier", t.classifier}, {"rows", t.rows},
+                                    {"memory_bytes", t.memoryBytes}});
+        }
+        if (!o.json) {
+            std::cout << "compiled " << policy->ports.size() << " ports, "
+                      << (*compiled)->tables().size() << " tables, " << (*compiled)->codeBytes()
+                      << " bytes of object code\n";
+            for (const auto& t : (*compiled)->tables()) {
+                std::cout << "  " << t.table << ": " << t.classifier << ", " << t.rows << " rows, "
+                          << t.memoryBytes << " bytes\n";
+            }
+        }
+    }
+    double total = 0;
+    for (const auto& t : timings) {
+        js["timings_ms"][t.pass] = t.ms;
+        total += t.ms;
+    }
+    js["compile_ms"] = total;
+    if (o.timePasses) printTimings(timings);
+    if (o.json) std::cout << js.dump() << "\n";
+    return kExitOk;
+}
+
+void setupCompile(CLI::App& app, int& exitCode) {
+    auto o = std::make_shared<CompileCliOptions>();
+    auto* cmd = app.add_subcommand("compile", "Compile a policy to native code (translation-validated)");
+    cmd->add_option("file", o->file, "Policy file (.sl)")->required()->check(CLI::ExistingFile);
+    cmd->add_option("--emit", o->emit, "Ahead of time: ir, asm or obj")->check(CLI::IsMember({"ir", "asm", "obj"}));
+    cmd->add_option("-o,--output", o->out, "Output file ('-' for stdout)");
+    cmd->add_option("--header", o->header, "C header to write (default: OUT with .h)");
+    cmd->add_option("--prefix", o->prefix, "Symbol prefix of the AOT object (default sl)");
+    cmd->add_option("-O", o->opt, "LLVM optimisation level 0-3 (default 2)")->check(CLI::Range(0, 3));
+    cmd->add_option("--dump-after", o->dumpAfter, "Print the IR after PASS (repeatable; 'all')");
+    cmd->add_flag("--time-passes", o->timePasses, "Print the time of every pass");
+    cmd->add_flag("--no-validate", o->noValidate, "Skip Z3 translation validation");
+    cmd->add_option("--inject-fault", o->fault, "Testing only: break the lowering (drop-leaf-row, shift-bound)")
+        ->check(CLI::IsMember({"drop-leaf-row", "shift-bound"}))->group("");
+    cmd->add_flag("--json", o->json, "JSON summary");
+    cmd->callback([o, &exitCode] {
+        for (const auto& p : o->dumpAfter) {
+            auto names = compiler::passNames();
+            if (p != "all" && std::find(names.begin(), names.end(), p) == names.end()) {
+                std::cerr << "sluice compile: error: unknown pass '" << p << "'; passes:";
+                for (const auto& n : names) std::cerr << " " << n;
+                std::cerr << "\n";
+                exitCode = kExitUsage;
+                return;
+            }
+        }
+        exitCode = runCompile(*o);
+    });
+}
+
+}  // namespace
+
+SLUICE_REGISTER_COMMAND("compile", setupCompile);
+
+}  // namespace sluice::cli

@@ -175,9 +175,9 @@ std::string Datapath::statsText() {
         std::string reasons;
         for (auto& [k, v] : p["drops"].items()) reasons += (reasons.empty() ? "" : ", ") + k + "=" + v.dump();
         os << std::left << std::setw(14) << p["name"].get<std::string>() << std::setw(28)
-           << p["device"].get<std::string>() << std::right << std::setw(10) << p["rx_packets"]
-           << std::setw(10) << p["tx_packets"] << std::setw(10) << p["dropped"] << "  " << reasons
-           << "\n";
+           << p["device"].get<std::string>() << std::right << std::setw(10)
+           << p["rx_packets"].get<uint64_t>() << std::setw(10) << p["tx_packets"].get<uint64_t>()
+           << std::setw(10) << p["dropped"].get<uint64_t>() << "  " << reasons << "\n";
     }
     os << "\nlayers:";
     for (const auto& l : j["layers"]) os << "  " << l["layer"].get<std::string>() << "=" << l["packets"];
@@ -186,7 +186,7 @@ std::string Datapath::statsText() {
         os << "  " << std::left << std::setw(36)
            << (r["layer"].get<std::string>() + "/" + r["dir"].get<std::string>() + "/" +
                r["group"].get<std::string>() + "/" + r["rule"].get<std::string>())
-           << std::right << std::setw(10) << r["packets"] << "\n";
+           << std::right << std::setw(10) << r["packets"].get<uint64_t>() << "\n";
     }
     return os.str();
 }

@@ -54,6 +54,7 @@ Headers reversed(const Headers& h) {
 
 int Datapath::findLocalPort(uint32_t vni, const lang::IpAddr& ip, bool anyVni) const {
     for (size_t i = 0; i < ports_.size(); ++i) {
+        if (ports_[i].dev == kNoPort) continue;  // bound on another host
         if (!anyVni && ports_[i].vni != vni) continue;
         for (const auto& a : ports_[i].ips) {
             if (a == ip) return static_cast<int>(i);
@@ -141,6 +142,11 @@ bool Datapath::decide(unsigned worker, const FlowKey& key, uint8_t tcpFlags, uin
             case SL_OUT_VM: local = -2; d.owner = d.owner; return true;  // deliver to p's VM
             case SL_OUT_PORT:
                 if (r.out_index >= ports_.size()) return false;
+                if (ports_[r.out_index].dev == kNoPort) {  // a port of another host
+                    const PortInfo& rp = ports_[r.out_index];
+                    const lang::IpAddr* h = vmHost(rp.vni, cur.dstIp);
+                    return h != nullptr && toHost(*h, rp.vni);
+                }
                 if (inbound) {
                     local = -3 - static_cast<int>(r.out_index);  // deliver, no more pipelines
                 } else {
@@ -603,6 +609,10 @@ void Datapath::processBurst(WorkerCtx& w, uint16_t dev, rte_mbuf** pkts, uint16_
                 st.slowPathCycles += rte_rdtsc() - t0;
                 ++st.resimulations;
             }
+        } else if (slot = table_->lookup(keys[i]); slot != kNoSlot) {
+            // Installed by an earlier packet of this burst.
+            ++st.hits;
+            s = &table_->at(slot);
         } else {
             ++st.misses;
             uint64_t t0 = rte_rdtsc();

@@ -215,7 +215,8 @@ Status Datapath::setupDevice(Device& d, unsigned index) {
 Status Datapath::init() {
     const lang::Policy& policy = *pipeline_.load()->policy;
     if (policy.ports.size() >= kMaxDevices - 1) return makeError("too many ports (max 30)");
-    // Every configured port must exist; every policy port needs a device.
+    // Every configured port must exist in the policy; policy ports without a device belong
+    // to other hosts.
     for (const auto& b : cfg_.ports) {
         if (policy.findPort(b.port) < 0)
             return makeError("config port '" + b.port + "' is not a port of the policy");
@@ -227,8 +228,12 @@ Status Datapath::init() {
         const lang::Port& p = policy.ports[i];
         auto it = std::find_if(cfg_.ports.begin(), cfg_.ports.end(),
                                [&](const PortBinding& b) { return b.port == p.name; });
-        if (it == cfg_.ports.end())
-            return makeError("policy port '" + p.name + "' has no device in the config");
+        if (it == cfg_.ports.end()) {
+            // A port of another host (one policy for a whole VPC): known, never local.
+            ports_.push_back(PortInfo{p.name, p.mac, p.vni, p.ips, kNoPort});
+            gens_.emplace_back(1);
+            continue;
+        }
         Device d;
         d.label = "port:" + p.name;
         d.spec = it->device;
@@ -267,8 +272,12 @@ Status Datapath::init() {
         workers_[w].id = w;
         workers_[w].stats = &stats_[w];
     }
-    for (size_t i = 0; i < devices_.size(); ++i)
-        workers_[i % cfg_.workers].rxDevs.push_back(static_cast<uint16_t>(i));
+    // Null devices only sink packets: their receive side would fabricate empty frames.
+    unsigned next = 0;
+    for (size_t i = 0; i < devices_.size(); ++i) {
+        if (devices_[i].spec.kind == DeviceSpec::Kind::Null) continue;
+        workers_[next++ % cfg_.workers].rxDevs.push_back(static_cast<uint16_t>(i));
+    }
     const auto& desc = pipeline_.load()->slowPath->descriptor();
     retiredRulePackets_.assign(desc.n_rules, 0);
     retiredLayerPackets_.assign(policy.layers.size(), 0);
@@ -307,8 +316,10 @@ Status Datapath::start(bool controlSocket) {
     lcores_.clear();
     unsigned lc;
     RTE_LCORE_FOREACH_WORKER(lc) {
-        if (lcores_.size() < cfg_.workers) lcores_.push_back(lc);
+        if (cfg_.ports.empty()) return makeError("no ports bound");
+    if (lcores_.size() < cfg_.workers) lcores_.push_back(lc);
     }
+    if (cfg_.ports.empty()) return makeError("no ports bound");
     if (lcores_.size() < cfg_.workers)
         return makeError("EAL has " + std::to_string(lcores_.size()) + " worker lcores, need " +
                          std::to_string(cfg_.workers));

@@ -1,0 +1,110 @@
+// `sluice run CONFIG`: the vSwitch daemon. Loads the policy named by the config, builds the
+// slow path (compiled by default, the interpreter on request or when no compiler is built),
+// starts DPDK (no hugepages needed) and runs until SIGINT/SIGTERM or --duration.
+#include <csignal>
+#include <ctime>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "command.h"
+#include "sluice/runtime/runtime.h"
+
+namespace sluice::cli {
+namespace {
+
+struct RunOptions {
+    std::string config;
+    double duration = 0;
+    std::string slowPath;
+    std::string socket;
+    unsigned workers = 0;
+    bool json = false;
+    bool quiet = false;
+};
+
+int runRun(const RunOptions& o) {
+    auto cfg = rt::loadRunConfig(o.config);
+    if (!cfg) {
+        std::cerr << "sluice run: error: " << cfg.error().str() << "\n";
+        return kExitInputError;
+    }
+    if (!o.slowPath.empty()) cfg->slowPath = o.slowPath;
+    if (!o.socket.empty()) cfg->controlSocket = o.socket;
+    if (o.workers != 0) cfg->workers = o.workers;
+    lang::Frontend frontend(frontendOptions());
+    auto policy = loadPolicyOrReport(frontend, cfg->policyPath, false);
+    if (!policy) return kExitInputError;
+    std::string note;
+    auto slow = rt::makeSlowPath(cfg->slowPath, policy, cfg->workers, note);
+    if (!slow) {
+        std::cerr << "sluice run: error: " << slow.error().str() << "\n";
+        return kExitInputError;
+    }
+    if (!note.empty()) std::cerr << "sluice run: note: " << note << "\n";
+
+    // Signals are taken synchronously (sigtimedwait) by the main thread; block them before any
+    // thread starts so that the workers inherit the mask.
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+
+    auto eal = rt::ealArguments(*cfg);
+    if (auto s = rt::initEal(eal); !s) {
+        std::cerr << "sluice run: error: " << s.error().str() << "\n";
+        return kExitInputError;
+    }
+    auto runtime = rt::Runtime::create(*cfg, policy, std::move(slow.value()));
+    if (!runtime) {
+        std::cerr << "sluice run: error: " << runtime.error().str() << "\n";
+        return kExitInputError;
+    }
+    if (auto s = (*runtime)->start(true); !s) {
+        std::cerr << "sluice run: error: " << s.error().str() << "\n";
+        return kExitInputError;
+    }
+    if (!o.quiet) {
+        std::cerr << "sluice run: " << cfg->ports.size() << " port(s)"
+                  << (cfg->uplink ? " + uplink " + cfg->uplink->text : std::string())
+                  << ", " << cfg->workers << " worker(s), slow path "
+                  << (*runtime)->slowPathKind() << ", control socket " << cfg->controlSocket
+                  << "\n";
+    }
+    timespec ts{0, 100 * 1000 * 1000};
+    double waited = 0;
+    for (;;) {
+        int sig = sigtimedwait(&set, nullptr, &ts);
+        if (sig == SIGINT || sig == SIGTERM) break;
+        waited += 0.1;
+        if (o.duration > 0 && waited >= o.duration) break;
+    }
+    (*runtime)->stop();
+    if (o.json) {
+        std::cout << (*runtime)->statsJson() << "\n";
+    } else if (!o.quiet) {
+        auto reply = nlohmann::json::parse((*runtime)->control(R"({"cmd":"stats"})"), nullptr, false);
+        if (!reply.is_discarded()) std::cout << reply.value("output", std::string());
+    }
+    return kExitOk;
+}
+
+void setupRun(CLI::App& app, int& exitCode) {
+    auto o = std::make_shared<RunOptions>();
+    auto* cmd = app.add_subcommand("run", "Run the vSwitch (DPDK) with a config (docs/operations.md)");
+    cmd->add_option("config", o->config, "Config file (JSON)")->required()->check(CLI::ExistingFile);
+    cmd->add_option("--duration", o->duration, "Stop after this many seconds (default: run until SIGINT/SIGTERM)");
+    cmd->add_option("--slow-path", o->slowPath, "compiled, interpreter or auto (overrides the config)")
+        ->check(CLI::IsMember({"compiled", "interpreter", "auto"}));
+    cmd->add_option("--socket", o->socket, "Control socket path (overrides the config)");
+    cmd->add_option("--workers", o->workers, "Worker lcores (overrides the config)")->check(CLI::Range(1, 16));
+    cmd->add_flag("--json", o->json, "Print the final counters as JSON on exit");
+    cmd->add_flag("--quiet", o->quiet, "No banner, no final counters");
+    cmd->callback([o, &exitCode] { exitCode = runRun(*o); });
+}
+
+}  // namespace
+
+SLUICE_REGISTER_COMMAND("run", setupRun);
+
+}  // namespace sluice::cli

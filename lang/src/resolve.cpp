@@ -123,6 +123,9 @@ public:
         policy_ = std::make_shared<Policy>();
         policy_->sources = diags_.sharedSources();
         registerAll();
+        // Expand every constant once, used or not, so that a cycle or a bad value in an unused
+        // constant is still reported (E105).
+        for (uint32_t i = 0; i < consts_.size(); ++i) constValues(i, consts_[i]->name.range);
         policy_->ports.resize(ports_.size());
         policy_->layers.resize(layers_.size());
         policy_->routeTables.resize(routes_.size());
@@ -1599,11 +1602,38 @@ private:
         endpoints(a.from, out.from);
         endpoints(a.to, out.to);
         conditions(a.conditions, out.conditions);
+        warnDisjointFamilies(a, out);
         return diags_.errorCount() == errors;
+    }
+
+    // No packet is both IPv4 and IPv6: endpoints of disjoint families make the assertion
+    // vacuous (isolated) or impossible (reachable).
+    void warnDisjointFamilies(const ast::Assert& a, const Assertion& out) {
+        auto families = [](const std::vector<MatchValue>& values) {
+            unsigned mask = 0;
+            for (const MatchValue& v : values) mask |= v.family == Family::V4 ? 1u : 2u;
+            return mask;
+        };
+        unsigned from = families(out.from), to = families(out.to);
+        if (from == 0 || to == 0 || (from & to) != 0) return;
+        diags_.report(DiagKind::ContradictoryMatch, a.range,
+                      "assertion '" + a.name.text + "' relates " +
+                          (from == 1 ? "IPv4-only" : "IPv6-only") + " sources to " +
+                          (to == 1 ? "IPv4-only" : "IPv6-only") +
+                          " destinations; no packet can be both, so it " +
+                          (out.kind == AssertKind::Isolated ? "holds vacuously"
+                                                            : "can never hold"));
     }
 
     // ---- warnings ----
     void warnUnused() {
+        // A file without ports is a library module (stdlib and the like): its declarations
+        // exist to be imported, so unused ones are expected there.
+        bool deploysPorts = false;
+        for (const Entry& e : entries_) {
+            if (e.kind == DeclKind::Port && e.file == in_.rootFile) deploysPorts = true;
+        }
+        if (!deploysPorts) return;
         for (const Entry& e : entries_) {
             if (e.used || e.file != in_.rootFile || e.kind == DeclKind::Port) continue;
             std::string why;

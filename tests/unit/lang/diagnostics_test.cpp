@@ -291,7 +291,9 @@ TEST(Warnings, UnusedDeclarationsOfTheRootFileOnly) {
     dir.write("lib.sl", "layer lib_unused { default allow; }\nconst LIB = 1;\n");
     std::string root = dir.write(
         "root.sl", "import \"lib.sl\";\nconst UNUSED = 1;\nlayer lonely { default allow; }\n"
-                   "routes rt { 0.0.0.0/0 -> drop; }\n");
+                   "routes rt { 0.0.0.0/0 -> drop; }\n"
+                   "port p { mac 02:00:00:00:00:01; ip 10.0.0.9; vni 1; layers used; }\n"
+                   "layer used { default allow; }\n");
     Frontend fe;
     auto p = fe.loadFile(root);
     ASSERT_NE(p, nullptr);  // warnings only
@@ -306,6 +308,26 @@ TEST(Warnings, UnusedDeclarationsOfTheRootFileOnly) {
     Frontend fe2(quiet);
     ASSERT_NE(fe2.loadFile(root), nullptr);
     EXPECT_TRUE(fe2.diags().diagnostics().empty());
+}
+
+TEST(Warnings, LibraryFileWithoutPortsHasNoUnusedWarnings) {
+    auto l = loadSnippet("const WEB = 80, 443;\nlayer lib_layer { default allow; }\n");
+    ASSERT_NE(l.policy, nullptr) << l.text;
+    EXPECT_EQ(countId(l, "W001"), 0u) << l.text;
+}
+
+TEST(Names, CycleAmongUnusedConstantsIsE105) {
+    auto l = loadSnippet("const A = B;\nconst B = A;\n");
+    EXPECT_EQ(l.policy, nullptr) << l.text;
+    EXPECT_EQ(countId(l, "E105"), 1u) << l.text;
+}
+
+TEST(Warnings, AssertionBetweenDisjointFamiliesIsW002) {
+    auto l = loadSnippet("assert a reachable 10.0.0.0/8 -> fd00::/8;\n"
+                         "assert b isolated fd00::/8 -> 10.0.0.0/8;\n"
+                         "assert c reachable 10.0.0.0/8, fd00::/8 -> fd01::/16;\n");
+    ASSERT_NE(l.policy, nullptr) << l.text;
+    EXPECT_EQ(countId(l, "W002"), 2u) << l.text;
 }
 
 TEST(Warnings, RuleDisjointFromItsGroupIsW002) {

@@ -353,7 +353,7 @@ TEST(Interpreter, DnatInboundReplyOutboundRestoresTheVip) {
     EXPECT_EQ(out.output.kind, OutputKind::Uplink);
 }
 
-TEST(Interpreter, IcmpSessionKeepsTypeAndCodeSwapsAddresses) {
+TEST(Interpreter, IcmpEchoSessionAdmitsTheReplyOnly) {
     PolicyBuilder b;
     uint32_t acl = b.layer("acl", {group("g", 1, {rule("ping", 1, {cond(Field::Proto, 1)}, allow(),
                                                       {.stateful = true})})});
@@ -362,11 +362,29 @@ TEST(Interpreter, IcmpSessionKeepsTypeAndCodeSwapsAddresses) {
     Interpreter it(policy);
     ASSERT_EQ(it.evaluate(0, kOut, packet("icmp 10.0.0.1 -> 8.8.8.8 type 8 code 0")).verdict,
               Verdict::Allow);
-    EXPECT_EQ(it.evaluate(0, kIn, packet("icmp 8.8.8.8 -> 10.0.0.1 type 8 code 0")).verdict,
+    // The echo reply (type 0) matches the request's session; a request the other way does not.
+    EXPECT_EQ(it.evaluate(0, kIn, packet("icmp 8.8.8.8 -> 10.0.0.1 type 0 code 0")).verdict,
               Verdict::Allow);
-    EXPECT_EQ(it.evaluate(0, kIn, packet("icmp 8.8.8.8 -> 10.0.0.1 type 8 code 1")).verdict,
+    EXPECT_EQ(it.evaluate(0, kIn, packet("icmp 8.8.8.8 -> 10.0.0.1 type 8 code 0")).verdict,
               Verdict::Deny);
-    EXPECT_EQ(it.evaluate(0, kIn, packet("icmp 8.8.4.4 -> 10.0.0.1 type 8 code 0")).verdict,
+    EXPECT_EQ(it.evaluate(0, kIn, packet("icmp 8.8.8.8 -> 10.0.0.1 type 0 code 1")).verdict,
+              Verdict::Deny);
+    EXPECT_EQ(it.evaluate(0, kIn, packet("icmp 8.8.4.4 -> 10.0.0.1 type 0 code 0")).verdict,
+              Verdict::Deny);
+}
+
+TEST(Interpreter, Icmpv6EchoSessionAdmitsTheReply) {
+    PolicyBuilder b;
+    uint32_t acl = b.layer("acl", {group("g", 1, {rule("ping6", 1, {cond(Field::Proto, 58)},
+                                                       allow(), {.stateful = true})})});
+    b.port("p", {acl});
+    auto policy = b.build();
+    Interpreter it(policy);
+    ASSERT_EQ(it.evaluate(0, kOut, packet("icmpv6 fd00::1 -> fd00::2 type 128 code 0")).verdict,
+              Verdict::Allow);
+    EXPECT_EQ(it.evaluate(0, kIn, packet("icmpv6 fd00::2 -> fd00::1 type 129 code 0")).verdict,
+              Verdict::Allow);
+    EXPECT_EQ(it.evaluate(0, kIn, packet("icmpv6 fd00::2 -> fd00::1 type 128 code 0")).verdict,
               Verdict::Deny);
 }
 

@@ -42,17 +42,15 @@ def csum(b):
     s = sum((b[i] << 8) + (b[i+1] if i+1 < len(b) else 0) for i in range(0, len(b), 2))
     while s >> 16: s = (s & 0xffff) + (s >> 16)
     return (~s) & 0xffff
-def frame(dport, dst=b'\x0a\x0a\x00\x02'):
+def frame(sport, dport, dst=b'\x0a\x0a\x00\x02'):
     src = b'\x0a\x0a\x00\x01'
-    tcp = bytearray(struct.pack('!HHIIBBHHH', 40000 + dport % 1000, dport, 1, 0, 0x50, 0x02, 65535, 0, 0))
+    tcp = bytearray(struct.pack('!HHIIBBHHH', sport, dport, 1, 0, 0x50, 0x02, 65535, 0, 0))
     pseudo = src + dst + struct.pack('!BBH', 0, 6, len(tcp))
     struct.pack_into('!H', tcp, 16, csum(pseudo + tcp))
     ip = bytearray(struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(tcp), 0, 0, 64, 6, 0, src, dst))
     struct.pack_into('!H', ip, 10, csum(ip))
-    eth = bytes.fromhex('0200000000fe' '02000000 0a01'.replace(' ', '')) + b'\x08\x00'
-    eth = bytes.fromhex('0200000000fe') + bytes.fromhex('02000000' '0a01')[0:0] + bytes.fromhex('02000a000001'.replace('02000a', '02000a')) + b'\x08\x00'
     return bytes.fromhex('0200000000fe') + bytes.fromhex('0200000a0001') + b'\x08\x00' + bytes(ip) + bytes(tcp)
-frames = [frame(8080), frame(9090), frame(80, b'\x0a\x0a\x00\x64')]
+frames = [frame(40001, 8080), frame(40002, 9090), frame(40003, 80, b'\x0a\x0a\x00\x64')]
 with open(sys.argv[1] + '/vm1-in.pcap', 'wb') as f:
     f.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
     for i, fr in enumerate(frames):
@@ -69,6 +67,7 @@ PY
     else tcpdump -nr "$WORK/vm2-out.pcap" 2>/dev/null || ls -l "$WORK/vm2-out.pcap"; fi
 }
 
+if [ -n "${SLUICE_DEMO_PCAP:-}" ]; then echo "demo: SLUICE_DEMO_PCAP set: pcap mode"; pcap_demo; exit $?; fi
 if ! can_netns; then pcap_demo; exit $?; fi
 
 step "topology: namespaces $VM1 (10.10.0.1) and $VM2 (10.10.0.2), vSwitch in $SW"

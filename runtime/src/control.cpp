@@ -76,6 +76,7 @@ std::string Datapath::statsJson() {
         sum.resimulations += w.resimulations;
         sum.arpReplies += w.arpReplies;
         sum.slowPathCycles += w.slowPathCycles;
+        sum.busyCycles += w.busyCycles;
     }
     json ports = json::array();
     json dropsTotal = json::object();
@@ -116,6 +117,8 @@ std::string Datapath::statsJson() {
     t["sessions_installed"] = sum.installs;
     t["resimulations"] = sum.resimulations;
     t["arp_replies"] = sum.arpReplies;
+    t["busy_cycles"] = sum.busyCycles;
+    t["tsc_hz"] = tscHz_;
     t["slow_path_cycles_per_miss"] =
         sum.misses + sum.resimulations ? sum.slowPathCycles / (sum.misses + sum.resimulations) : 0;
     j["totals"] = t;

@@ -686,7 +686,9 @@ int Datapath::workerMain(unsigned worker) {
             uint16_t n = rte_eth_rx_burst(devices_[dev].ethPort, 0, pkts, burst);
             if (n == 0) continue;
             busy = true;
-            processBurst(w, dev, pkts, n, now);
+            uint64_t t0 = rte_rdtsc();
+            processBurst(w, dev, pkts, n, t0);
+            w.stats->busyCycles += rte_rdtsc() - t0;
         }
         ++w.stats->loops;
         if (busy) ++w.stats->busyLoops;

@@ -49,6 +49,7 @@ struct alignas(64) WorkerStats {
     uint64_t hits = 0, misses = 0, installs = 0, resimulations = 0, arpReplies = 0;
     uint64_t slowPathCycles = 0;
     uint64_t loops = 0, busyLoops = 0;
+    uint64_t busyCycles = 0;  // TSC spent in processBurst (per-packet cost without idle polls)
 };
 
 // A pipeline (policy + slow path) in use; swapped under RCU by reload().
@@ -94,6 +95,7 @@ public:
     bool injectFrames(const std::string& ring, const std::vector<std::vector<uint8_t>>& frames);
     std::vector<std::vector<uint8_t>> collectFrames(const std::string& ring, size_t max);
     std::string statsJson();
+    std::pair<std::string, std::string> ringNames(const std::string& ring) const;
     const char* slowPathKind() const { return pipeline_.load()->slowPath->kind(); }
 
     // Public for the worker launch trampoline.
@@ -171,6 +173,7 @@ private:
     std::vector<uint64_t> retiredRulePackets_, retiredLayerPackets_;
     uint64_t sessionsAged_ = 0, sessionsFlushed_ = 0;
     bool started_ = false;
+    bool devicesStopped_ = false;
 };
 
 }  // namespace sluice::rt

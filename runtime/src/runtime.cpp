@@ -87,6 +87,7 @@ std::vector<std::string> ealArguments(const RunConfig& c) {
     }
     a.push_back("--no-shconf");
     a.push_back("--iova-mode=va");
+    a.push_back("--no-telemetry");
     a.push_back("--file-prefix=" + (c.filePrefix.empty() ? "sluice-" + std::to_string(getpid())
                                                           : c.filePrefix));
     a.push_back("--log-level=lib.eal:error");
@@ -121,7 +122,7 @@ Datapath::Datapath(const RunConfig& config, std::shared_ptr<const lang::Policy> 
 Datapath::~Datapath() {
     stop();
     for (auto& d : devices_) {
-        rte_eth_dev_stop(d.ethPort);
+        if (!devicesStopped_) rte_eth_dev_stop(d.ethPort);
         rte_eth_dev_close(d.ethPort);
         if (!d.vdevName.empty()) rte_vdev_uninit(d.vdevName.c_str());
         if (d.ringRx != nullptr) rte_ring_free(d.ringRx);
@@ -348,6 +349,7 @@ void Datapath::stop() {
     maintRunning_ = false;
     if (maint_.joinable()) maint_.join();
     for (auto& d : devices_) rte_eth_dev_stop(d.ethPort);
+    devicesStopped_ = true;
     started_ = false;
 }
 
@@ -551,6 +553,17 @@ std::vector<std::vector<uint8_t>> Runtime::collectFrames(const std::string& ring
     return dp_->collectFrames(ring, max);
 }
 std::string Runtime::statsJson() { return dp_->statsJson(); }
+std::pair<std::string, std::string> Runtime::ringNames(const std::string& ring) const {
+    return dp_->ringNames(ring);
+}
+
+std::pair<std::string, std::string> Datapath::ringNames(const std::string& ring) const {
+    for (const auto& d : devices_) {
+        if (d.spec.kind == DeviceSpec::Kind::Ring && d.spec.name == ring && d.ringRx && d.ringTx)
+            return {d.ringRx->name, d.ringTx->name};
+    }
+    return {};
+}
 const char* Runtime::slowPathKind() const { return dp_->slowPathKind(); }
 
 }  // namespace sluice::rt

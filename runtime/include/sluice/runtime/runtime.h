@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,9 @@ public:
     // frames it transmitted. Return false / nothing for other devices.
     bool injectFrames(const std::string& ring, const std::vector<std::vector<uint8_t>>& frames);
     std::vector<std::vector<uint8_t>> collectFrames(const std::string& ring, size_t max = 4096);
+    // Names of the DPDK rings behind "ring:NAME" (receive side, transmit side), for in-process
+    // generators such as bench/runtime; empty when there is no such device.
+    std::pair<std::string, std::string> ringNames(const std::string& ring) const;
 
     // Counter snapshot as JSON (same as control({"cmd":"stats"}) with format json).
     std::string statsJson();

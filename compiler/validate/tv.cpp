@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <set>
 #include <z3++.h>
 
 #include "ir/keys.h"
@@ -46,10 +47,9 @@ struct Alt {
 
 class Validator {
 public:
-    Validator() : solver_(ctx_) {
-        z3::params p(ctx_);
-        p.set("timeout", 20000u);
-        solver_.set(p);
+    Validator() : params_(ctx_), solver_(ctx_) {
+        params_.set("timeout", 20000u);
+        solver_.set(params_);
     }
 
     TvReport report;
@@ -59,26 +59,54 @@ public:
             const lang::Layer& layer = policy.layers[L.layer];
             for (const ir::GroupIR& G : L.groups) {
                 const lang::Group& g = layer.groupsFor(L.dir)[G.groupIndex];
+                std::set<Field> v6;
+                for (const lang::Rule& r : g.rules)
+                    for (const lang::Condition& c : r.conditions)
+                        for (const lang::MatchValue& v : c.values)
+                            if (v.family == Family::V6) v6.insert(c.field);
+                beginTable(G.table, v6);
                 std::vector<Alt> src = sourceGroup(g, G.table);
                 validateTable(G.table, src);
             }
         }
         for (size_t r = 0; r < m.routes.size(); ++r) {
+            std::set<Field> v6;
+            for (const lang::RouteEntry& e : policy.routeTables[r].routes)
+                if (e.prefix.family == Family::V6) v6.insert(Field::DstIp);
+            beginTable(m.routes[r].table, v6);
             validateTable(m.routes[r].table, sourceRoutes(policy.routeTables[r], m.routes[r].table));
         }
     }
 
 private:
+    // Fresh packet variables per table. An IP field that holds no IPv6 value on either side
+    // (source rules, lowered rows) is encoded as a 32-bit value zero-extended: with no IPv6
+    // interval anywhere, the high 96 bits cannot change any answer (IPv4 values are < 2^32 by
+    // well-formedness; IPv6/none packets fail every IPv4 condition and every IPv4 key interval
+    // whatever their value), and the solver gets 4x smaller comparisons.
+    void beginTable(const ir::Table& t, std::set<Field> v6) {
+        for (size_t d = 0; d < t.dims.size(); ++d) {
+            if (t.wide[d]) v6.insert(t.dims[d]);
+        }
+        solver_.reset();
+        vals_.clear();
+        fams_.clear();
+        v6Fields_ = std::move(v6);
+    }
+
     // ---- packet variables
     z3::expr val(Field f) {
         auto it = vals_.find(f);
         if (it != vals_.end()) return it->second;
-        z3::expr v = ctx_.bv_const(("v_" + std::string(lang::fieldInfo(f).name)).c_str(), storageWidth(f));
+        std::string name = "v_" + std::string(lang::fieldInfo(f).name);
+        bool narrowIp = lang::fieldInfo(f).isIp && !v6Fields_.count(f);
+        z3::expr v = narrowIp ? z3::zext(ctx_.bv_const(name.c_str(), 32), 96)
+                              : ctx_.bv_const(name.c_str(), storageWidth(f));
         vals_.emplace(f, v);
         if (lang::fieldInfo(f).isIp) {
             z3::expr fam = famVar(f);
             // Well-formed packets: an IPv4 address fits in 32 bits.
-            solver_.add(z3::implies(fam == ctx_.bv_val(4, 8), z3::ult(v, ctx_.bv_val(1, 128) * ctx_.bv_val(uint64_t{1} << 32, 128))));
+            if (!narrowIp) solver_.add(z3::implies(fam == ctx_.bv_val(4, 8), z3::ult(v, ctx_.bv_val(1, 128) * ctx_.bv_val(uint64_t{1} << 32, 128))));
         }
         return v;
     }
@@ -239,7 +267,9 @@ private:
             for (size_t d = 0; d < region.size(); ++d) {
                 if (a.box[d].first > region[d].second || a.box[d].second < region[d].first) meets = false;
             }
-            if (meets) alts.push_back({a.cond, a.result});
+            if (!meets) continue;
+            alts.push_back({a.cond, a.result});
+            if (a.exact && covers(a.box, region)) break;  // nothing after it is reachable here
         }
         return chain(alts);
     }
@@ -247,24 +277,25 @@ private:
     // One region: the lowered answer `low` must equal the source on every packet inside.
     void check(const ir::Table& t, const std::vector<Alt>& src, const Box2& region, z3::expr low) {
         if (!report.failures.empty() && report.failures.back().table == t.name) return;
-        solver_.push();
+        z3::solver& solver = solver_;
+        solver.push();
         for (size_t d = 0; d < region.size(); ++d) {
             if (region[d].first == 0 && region[d].second == ~uint64_t{0}) continue;
             z3::expr k = key(t.dims[d]);
-            solver_.add(z3::uge(k, ctx_.bv_val(region[d].first, 64)) && z3::ule(k, ctx_.bv_val(region[d].second, 64)));
+            solver.add(z3::uge(k, ctx_.bv_val(region[d].first, 64)) && z3::ule(k, ctx_.bv_val(region[d].second, 64)));
         }
         z3::expr srcRes = sourceChain(src, region);
-        solver_.add(srcRes != low);
+        solver.add(srcRes != low);
         ++report.solverQueries;
-        z3::check_result r = solver_.check();
+        z3::check_result r = solver.check();
         if (r == z3::sat) {
-            z3::model model = solver_.get_model();
+            z3::model model = solver.get_model();
             report.failures.push_back({t.name, witness(model), "source picks " + describe(model.eval(srcRes, true)) +
                                                                    ", lowered picks " + describe(model.eval(low, true))});
         } else if (r == z3::unknown) {
-            report.failures.push_back({t.name, "-", "solver gave up: " + solver_.reason_unknown()});
+            report.failures.push_back({t.name, "-", "solver gave up: " + solver.reason_unknown()});
         }
-        solver_.pop();
+        solver.pop();
     }
     std::string describe(const z3::expr& e) {
         int64_t v = static_cast<int32_t>(e.get_numeral_uint64());
@@ -405,8 +436,10 @@ private:
     }
 
     z3::context ctx_;
+    z3::params params_;
     z3::solver solver_;
     std::map<Field, z3::expr> vals_, fams_;
+    std::set<Field> v6Fields_;
 };
 
 }  // namespace

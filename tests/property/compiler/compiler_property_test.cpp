@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "random_policy.h"
+#include "rc_budget.h"
 #include "sluice/compiler/compare.h"
 #include "sluice/compiler/compiler.h"
 #include "sluice/compiler/meta.h"

@@ -6,6 +6,7 @@
 #include <rapidcheck/gtest.h>
 
 #include "random_policy.h"
+#include "rc_budget.h"
 #include "sluice/compiler/validate.h"
 
 namespace sluice {

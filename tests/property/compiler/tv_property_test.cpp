@@ -15,7 +15,7 @@ namespace {
 RC_GTEST_PROP(TranslationValidation, AcceptsCorrectLowering, ()) {
     uint64_t seed = *rc::gen::arbitrary<uint64_t>();
     std::mt19937_64 rng(seed);
-    auto policy = testing::randomPolicy(rng, {20, true});
+    auto policy = testing::randomPolicy(rng, {20, SLUICE_RC_CASES > 20});
     auto report = compiler::validateTranslation(*policy, {});
     RC_ASSERT(report.ok());
     if (!report->ok()) {
@@ -77,7 +77,7 @@ TEST(TranslationValidation, CatchesShiftedBound) {
 RC_GTEST_PROP(TranslationValidation, CatchesFaultsInRandomPolicies, ()) {
     uint64_t seed = *rc::gen::arbitrary<uint64_t>();
     std::mt19937_64 rng(seed);
-    auto policy = testing::randomPolicy(rng, {20, true});
+    auto policy = testing::randomPolicy(rng, {20, SLUICE_RC_CASES > 20});
     compiler::CompileOptions broken;
     broken.fault = *rc::gen::element(compiler::FaultInjection::DropLeafRow, compiler::FaultInjection::ShiftBound);
     auto report = compiler::validateTranslation(*policy, broken);

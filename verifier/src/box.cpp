@@ -11,17 +11,18 @@ using lang::Family;
 
 namespace {
 
-// Most selective dimensions first: addresses, then ports and protocol.
+// Families first (a piece split off along a family gets clamped to that family's address
+// space, see normalise), then the most selective dimensions.
 constexpr std::array<size_t, kDims> kOrder = {
+    kOuterFam, kInnerFam,
     static_cast<size_t>(Field::SrcIp),   static_cast<size_t>(Field::DstIp),
     static_cast<size_t>(Field::DstPort), static_cast<size_t>(Field::SrcPort),
-    static_cast<size_t>(Field::Proto),   kInnerFam,
+    static_cast<size_t>(Field::Proto),
     static_cast<size_t>(Field::SrcMac),  static_cast<size_t>(Field::DstMac),
     static_cast<size_t>(Field::EtherType), static_cast<size_t>(Field::Vni),
     static_cast<size_t>(Field::OuterSrcIp), static_cast<size_t>(Field::OuterDstIp),
     static_cast<size_t>(Field::TcpFlags), static_cast<size_t>(Field::IcmpType),
-    static_cast<size_t>(Field::IcmpCode), static_cast<size_t>(Field::Dscp),
-    kOuterFam};
+    static_cast<size_t>(Field::IcmpCode), static_cast<size_t>(Field::Dscp)};
 
 constexpr u128 kV4Max = 0xffffffffu;
 
@@ -44,27 +45,91 @@ bool clamp(Box& b, size_t d, u128 lo, u128 hi) {
     return b.lo[d] <= b.hi[d];
 }
 
+// Clamps a box to the packet universe where its families are decided: an IPv4 family means
+// addresses below 2^32; outer family None means outer addresses 0. False when nothing is left.
+bool normalise(Box& b) {
+    const size_t src = static_cast<size_t>(Field::SrcIp), dst = static_cast<size_t>(Field::DstIp);
+    const size_t osrc = static_cast<size_t>(Field::OuterSrcIp);
+    const size_t odst = static_cast<size_t>(Field::OuterDstIp);
+    if (b.hi[kInnerFam] == 1 && (!clamp(b, src, 0, kV4Max) || !clamp(b, dst, 0, kV4Max)))
+        return false;
+    if (b.lo[kOuterFam] == b.hi[kOuterFam]) {
+        u128 top = b.lo[kOuterFam] == 0 ? 0 : b.lo[kOuterFam] == 1 ? kV4Max : ~u128(0);
+        if (!clamp(b, osrc, 0, top) || !clamp(b, odst, 0, top)) return false;
+    }
+    return true;
+}
+
+// Splits a box by inner family (IPv4 and IPv6 address spaces differ); the outer family is
+// split only when the box constrains the outer addresses (otherwise outer family None with
+// zero addresses is the box's lowest corner, and no cutter can split along those addresses
+// without fixing the family).
 void splitByUniverse(const Box& b, Region& out) {
+    const size_t osrc = static_cast<size_t>(Field::OuterSrcIp);
+    const size_t odst = static_cast<size_t>(Field::OuterDstIp);
+    bool outerFree = b.lo[kOuterFam] == 0 && b.hi[kOuterFam] == 2 && b.lo[osrc] == 0 &&
+                     b.hi[osrc] == ~u128(0) && b.lo[odst] == 0 && b.hi[odst] == ~u128(0);
     for (u128 in = b.lo[kInnerFam]; in <= b.hi[kInnerFam]; ++in) {
-        for (u128 ou = b.lo[kOuterFam]; ou <= b.hi[kOuterFam]; ++ou) {
+        u128 ouLo = outerFree ? 0 : b.lo[kOuterFam];
+        u128 ouHi = outerFree ? 0 : b.hi[kOuterFam];
+        for (u128 ou = ouLo; ou <= ouHi; ++ou) {
             Box c = b;
             c.lo[kInnerFam] = c.hi[kInnerFam] = in;
-            c.lo[kOuterFam] = c.hi[kOuterFam] = ou;
-            bool ok = true;
-            if (in == 1) {
-                ok = ok && clamp(c, static_cast<size_t>(Field::SrcIp), 0, kV4Max);
-                ok = ok && clamp(c, static_cast<size_t>(Field::DstIp), 0, kV4Max);
-            }
-            if (ou == 0) {
-                ok = ok && clamp(c, static_cast<size_t>(Field::OuterSrcIp), 0, 0);
-                ok = ok && clamp(c, static_cast<size_t>(Field::OuterDstIp), 0, 0);
-            } else if (ou == 1) {
-                ok = ok && clamp(c, static_cast<size_t>(Field::OuterSrcIp), 0, kV4Max);
-                ok = ok && clamp(c, static_cast<size_t>(Field::OuterDstIp), 0, kV4Max);
-            }
-            if (ok) out.push_back(c);
+            if (!outerFree) c.lo[kOuterFam] = c.hi[kOuterFam] = ou;
+            if (normalise(c)) out.push_back(c);
         }
     }
+}
+
+}  // namespace
+
+namespace {
+
+Box pointBox(const Box& b, bool high) {
+    Box p = b;
+    for (size_t d = 0; d < kDims; ++d) p.lo[d] = p.hi[d] = high ? b.hi[d] : b.lo[d];
+    return p;
+}
+
+bool covered(const Box& point, const std::vector<const Box*>& cutters) {
+    for (const Box* c : cutters)
+        if (c->contains(point)) return true;
+    return false;
+}
+
+CoverResult searchPoint(const Region& target, const std::vector<Box>& pieces,
+                        const std::vector<const Box*>& cutters) {
+    for (size_t i = 0; i < pieces.size() && i < 64; ++i)
+        for (bool high : {false, true}) {
+            Box p = pointBox(pieces[i], high);
+            if (!covered(p, cutters)) return {Cover::NotCovered, p};
+        }
+    uint64_t state = 0x9e3779b97f4a7c15ull;
+    auto next = [&state] {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        return state;
+    };
+    for (int t = 0; t < 256 && !target.empty(); ++t) {
+        const Box& b = target[next() % target.size()];
+        Box p = b;
+        for (size_t d = 0; d < kDims; ++d) {
+            u128 span = b.hi[d] - b.lo[d];
+            u128 r = (u128(next()) << 64) | next();
+            u128 v = span == ~u128(0) ? r : b.lo[d] + r % (span + 1);
+            p.lo[d] = p.hi[d] = v;
+        }
+        // Outer addresses as the drawn outer family allows (the box is outer-free then).
+        for (size_t d : {static_cast<size_t>(Field::OuterSrcIp),
+                         static_cast<size_t>(Field::OuterDstIp)}) {
+            if (p.lo[kOuterFam] == 0) p.lo[d] = p.hi[d] = 0;
+            if (p.lo[kOuterFam] == 1) p.lo[d] = p.hi[d] = p.lo[d] & kV4Max;
+        }
+        if (!b.contains(p)) continue;
+        if (!covered(p, cutters)) return {Cover::NotCovered, p};
+    }
+    return {Cover::Unknown, {}};
 }
 
 }  // namespace
@@ -88,6 +153,7 @@ std::optional<Box> Box::intersect(const Box& o) const {
         r.hi[d] = std::min(hi[d], o.hi[d]);
         if (r.lo[d] > r.hi[d]) return std::nullopt;
     }
+    if (!normalise(r)) return std::nullopt;
     return r;
 }
 
@@ -168,35 +234,56 @@ bool containedInOne(const Region& a, const Region& b) {
 }
 
 CoverResult subtract(const Region& target, const std::vector<const Box*>& cutters, size_t cap) {
-    std::vector<Box> pieces(target.begin(), target.end());
-    std::vector<Box> next;
-    for (const Box* cut : cutters) {
-        next.clear();
-        for (const Box& p0 : pieces) {
-            if (!p0.intersects(*cut)) {
-                next.push_back(p0);
-                continue;
+    // Pieces inside one cutter go at once (the common case: a wide rule covers a narrow one).
+    std::vector<Box> pieces;
+    for (const auto& t : target) {
+        bool inside = false;
+        for (const Box* c : cutters)
+            if (c->contains(t)) {
+                inside = true;
+                break;
             }
-            Box p = p0;
+        if (!inside) pieces.push_back(t);
+    }
+    if (pieces.empty()) return {Cover::Covered, {}};
+    // In place: a split piece is replaced by its parts outside the cutter (appended; they
+    // cannot meet this cutter again); removed pieces are compacted once per cutter.
+    std::vector<char> gone;
+    for (const Box* cut : cutters) {
+        size_t n = pieces.size();
+        bool removed = false;
+        gone.assign(n, 0);
+        for (size_t i = 0; i < n; ++i) {
+            if (!pieces[i].intersects(*cut)) continue;
+            Box p = pieces[i];
             for (size_t d : kOrder) {
                 if (p.lo[d] < cut->lo[d]) {
                     Box below = p;
                     below.hi[d] = cut->lo[d] - 1;
-                    next.push_back(below);
+                    if (normalise(below)) pieces.push_back(below);
                     p.lo[d] = cut->lo[d];
                 }
                 if (p.hi[d] > cut->hi[d]) {
                     Box above = p;
                     above.lo[d] = cut->hi[d] + 1;
-                    next.push_back(above);
+                    if (normalise(above)) pieces.push_back(above);
                     p.hi[d] = cut->hi[d];
                 }
             }
-            // What is left of p lies inside the cutter: gone.
+            gone[i] = 1;  // what is left of it lies inside the cutter
+            removed = true;
         }
-        pieces.swap(next);
+        if (removed) {
+            size_t w = 0;
+            for (size_t i = 0; i < pieces.size(); ++i)
+                if (i >= n || !gone[i]) {
+                    if (w != i) pieces[w] = pieces[i];
+                    ++w;
+                }
+            pieces.resize(w);
+        }
         if (pieces.empty()) return {Cover::Covered, {}};
-        if (pieces.size() > cap) return {Cover::Unknown, {}};
+        if (pieces.size() > cap) return searchPoint(target, pieces, cutters);
     }
     if (pieces.empty()) return {Cover::Covered, {}};
     return {Cover::NotCovered, pieces.front()};

@@ -48,7 +48,11 @@ struct CoverResult {
     Cover status = Cover::Unknown;
     Box witness{};  // a remaining box when NotCovered
 };
-// Is `target` covered by the union of `cutters`? Exact unless more than `cap` pieces remain.
+// Is `target` covered by the union of `cutters`? Exact unless more than `cap` pieces remain;
+// then, before answering Unknown, it looks for an uncovered point: the corners of the pieces
+// left when the cap was hit and a fixed number of pseudo-random points of `target`, each
+// tested against every cutter (a found point makes the answer NotCovered, witness = that
+// point as a box).
 CoverResult subtract(const Region& target, const std::vector<const Box*>& cutters, size_t cap);
 
 // A concrete packet in the box, preferring values the packet text can show.

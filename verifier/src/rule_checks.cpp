@@ -5,6 +5,8 @@
 // complex groups, go to Z3 with one incremental solver per group.
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <sstream>
 
@@ -105,9 +107,16 @@ private:
         return w;
     }
 
-    // Replays on the group alone and checks who decides.
+    // Replays on the group alone and checks who decides. On the geometric path only the rules
+    // whose boxes contain the packet can match it, so the others are left out.
     replay::LayerOutcome replayWith(const std::vector<size_t>& rules, const lang::Headers& h) {
-        std::vector<uint32_t> idx(rules.begin(), rules.end());
+        std::vector<uint32_t> idx;
+        for (size_t r : rules) {
+            bool keep = regions_.empty();
+            for (size_t b = 0; !keep && b < regions_[r].size(); ++b)
+                keep = regions_[r][b].containsPoint(h);
+            if (keep) idx.push_back(static_cast<uint32_t>(r));
+        }
         std::sort(idx.begin(), idx.end());
         idx.erase(std::unique(idx.begin(), idx.end()), idx.end());
         auto mini = replay::miniLayer(policy_, layer_, dir_, group_, idx);
@@ -203,10 +212,15 @@ private:
                                   " disagrees: " + o.text, &f);
     }
 
+    // The boxes of some rules, largest first (subtraction shrinks fastest that way).
     std::vector<const geo::Box*> boxesOf(const std::vector<size_t>& rules) const {
-        std::vector<const geo::Box*> out;
+        std::vector<std::pair<double, const geo::Box*>> sized;
         for (size_t j : rules)
-            for (const auto& b : regions_[j]) out.push_back(&b);
+            for (const auto& b : regions_[j]) sized.emplace_back(b.log2Volume(), &b);
+        std::stable_sort(sized.begin(), sized.end(),
+                         [](const auto& a, const auto& b) { return a.first > b.first; });
+        std::vector<const geo::Box*> out;
+        for (auto& [v, b] : sized) out.push_back(b);
         return out;
     }
 
@@ -214,17 +228,59 @@ private:
     void runGeometric() {
         earlier_.assign(n_, {});
         later_.assign(n_, {});
+        auto indexStart = std::chrono::steady_clock::now();
+        // Overlap index over a flat array of every rule's boxes; a compact copy of the
+        // 5-tuple dimensions filters pairs before the full test.
+        struct Key {
+            lang::u128 slo, shi, dlo, dhi;
+            uint32_t splo, sphi, dplo, dphi, plo, phi;
+        };
+        auto dim = [](lang::Field f) { return static_cast<size_t>(f); };
+        auto u = [](lang::u128 v) { return static_cast<uint32_t>(v); };
+        std::vector<Key> keys;
+        std::vector<const geo::Box*> flat;
+        std::vector<size_t> first(n_ + 1, 0);
         for (size_t r = 0; r < n_; ++r) {
-            if (regions_[r].empty()) continue;
+            first[r] = keys.size();
+            for (const auto& b : regions_[r]) {
+                keys.push_back({b.lo[dim(lang::Field::SrcIp)], b.hi[dim(lang::Field::SrcIp)],
+                                b.lo[dim(lang::Field::DstIp)], b.hi[dim(lang::Field::DstIp)],
+                                u(b.lo[dim(lang::Field::SrcPort)]),
+                                u(b.hi[dim(lang::Field::SrcPort)]),
+                                u(b.lo[dim(lang::Field::DstPort)]),
+                                u(b.hi[dim(lang::Field::DstPort)]),
+                                u(b.lo[dim(lang::Field::Proto)]), u(b.hi[dim(lang::Field::Proto)])});
+                flat.push_back(&b);
+            }
+        }
+        first[n_] = keys.size();
+        auto overlap = [&](size_t x, size_t y) {
+            const Key& a = keys[x];
+            const Key& b = keys[y];
+            if (a.slo > b.shi || b.slo > a.shi || a.dlo > b.dhi || b.dlo > a.dhi ||
+                a.dplo > b.dphi || b.dplo > a.dphi || a.splo > b.sphi || b.splo > a.sphi ||
+                a.plo > b.phi || b.plo > a.phi)
+                return false;
+            return flat[x]->intersects(*flat[y]);
+        };
+        for (size_t r = 0; r < n_; ++r) {
             for (size_t j = 0; j < r; ++j) {
-                if (regions_[j].empty()) continue;
-                if (geo::intersects(regions_[j], regions_[r])) {
+                bool hit = false;
+                for (size_t x = first[r]; x < first[r + 1] && !hit; ++x)
+                    for (size_t y = first[j]; y < first[j + 1] && !hit; ++y) hit = overlap(x, y);
+                if (hit) {
                     earlier_[r].push_back(j);
                     later_[j].push_back(r);
                 }
             }
         }
         size_t cap = cc_.options.boxCap;
+        if (std::getenv("SLUICE_VERIFY_TRACE"))
+            std::fprintf(stderr, "verify: %s group %s: %zu rules, %zu overlapping pairs, "
+                         "overlap index %.3f s\n", where_.c_str(), g_.name.c_str(), n_,
+                         [&] { size_t c = 0; for (auto& e : earlier_) c += e.size(); return c; }(),
+                         std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                                       indexStart).count());
         for (size_t r = 0; r < n_; ++r) {
             if (regions_[r].empty()) {
                 reportUnmatchable(r);

@@ -29,11 +29,14 @@ u128 fieldMax(Field f) {
     return w >= 128 ? ~u128(0) : ((u128(1) << w) - 1);
 }
 
-Context::Context() {
-    z3::params p(ctx_);
-    p.set("model", true);
-    ctx_.set("model", true);
+namespace {
+z3::context& threadContext() {
+    thread_local z3::context* ctx = new z3::context();
+    return *ctx;
 }
+}  // namespace
+
+Context::Context() : ctx_(threadContext()) {}
 
 z3::expr Context::bv(u128 v, unsigned width) {
     if (v <= u128(UINT64_MAX)) return ctx_.bv_val(static_cast<uint64_t>(v), width);

@@ -14,7 +14,7 @@ PACKAGES=(
   librapidcheck-dev libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev libcli11-dev libfmt-dev libpcap-dev
   ccache
-  iproute2 iputils-ping netcat-openbsd tshark tcpdump
+  iproute2 iputils-ping netcat-openbsd tshark tcpdump ethtool
 )
 
 missing=()

@@ -35,7 +35,7 @@ int runRun(const RunOptions& o) {
     auto policy = loadPolicyOrReport(frontend, cfg->policyPath, false);
     if (!policy) return kExitInputError;
     std::string note;
-    auto slow = rt::makeSlowPath(cfg->slowPath, policy, cfg->workers, note);
+    auto slow = rt::makeSlowPath(cfg->slowPath, policy, cfg->workers, note, cfg->compileCache);
     if (!slow) {
         std::cerr << "sluice run: error: " << slow.error().str() << "\n";
         return kExitInputError;

@@ -108,7 +108,7 @@ Expected<RunConfig> parseRunConfig(const std::string& text, const std::string& b
     RunConfig c;
     static const char* kKeys[] = {"policy", "slow_path", "workers", "burst", "hugepages", "eal",
                                   "control_socket", "gateway_mac", "ports", "uplink", "hosts",
-                                  "vms", "sessions", "file_prefix"};
+                                  "vms", "sessions", "file_prefix", "compile_cache"};
     for (auto& [k, v] : j.items()) {
         bool known = false;
         for (const char* key : kKeys) known |= k == key;
@@ -141,6 +141,12 @@ Expected<RunConfig> parseRunConfig(const std::string& text, const std::string& b
         if (j.contains("eal")) c.extraEal = j["eal"].get<std::vector<std::string>>();
         if (j.contains("control_socket")) c.controlSocket = j["control_socket"].get<std::string>();
         if (j.contains("file_prefix")) c.filePrefix = j["file_prefix"].get<std::string>();
+        if (j.contains("compile_cache")) {
+            std::filesystem::path cache = j["compile_cache"].get<std::string>();
+            if (!cache.empty() && cache.is_relative() && !baseDir.empty())
+                cache = std::filesystem::path(baseDir) / cache;
+            c.compileCache = cache.lexically_normal().string();
+        }
         if (j.contains("gateway_mac")) {
             auto m = macField(j["gateway_mac"], "gateway_mac");
             if (!m) return m.error();

@@ -227,9 +227,11 @@ std::unique_ptr<SlowPath> makeCompiledSlowPath(const sl_policy_desc* desc,
 }
 
 Expected<std::unique_ptr<SlowPath>> compilePolicySlowPath(
-    std::shared_ptr<const lang::Policy> policy) {
+    std::shared_ptr<const lang::Policy> policy, const std::string& cacheDir) {
 #ifdef SLUICE_RT_COMPILER
-    auto compiled = compiler::compile(*policy);
+    compiler::CompileOptions options;
+    options.cacheDir = cacheDir;
+    auto compiled = compiler::compile(*policy, options);
     if (!compiled) return makeError("compile failed: " + compiled.error().str());
     std::shared_ptr<compiler::CompiledPolicy> owner(std::move(compiled.value()));
     const sl_policy_desc* desc = owner->descriptor();
@@ -238,6 +240,7 @@ Expected<std::unique_ptr<SlowPath>> compilePolicySlowPath(
     return makeCompiledSlowPath(desc, std::shared_ptr<void>(owner, owner.get()));
 #else
     (void)policy;
+    (void)cacheDir;
     return makeError("this build has no compiler module (sluice_compiler); use slow_path "
                      "\"interpreter\"");
 #endif
@@ -245,9 +248,10 @@ Expected<std::unique_ptr<SlowPath>> compilePolicySlowPath(
 
 Expected<std::unique_ptr<SlowPath>> makeSlowPath(const std::string& choice,
                                                  std::shared_ptr<const lang::Policy> policy,
-                                                 unsigned workers, std::string& note) {
+                                                 unsigned workers, std::string& note,
+                                                 const std::string& cacheDir) {
     if (choice == "interpreter") return makeInterpreterSlowPath(std::move(policy), workers);
-    auto compiled = compilePolicySlowPath(policy);
+    auto compiled = compilePolicySlowPath(policy, cacheDir);
     if (compiled) return std::move(compiled.value());
     if (choice == "compiled") return compiled.error();
     note = "slow path: interpreter (" + compiled.error().message + ")";

@@ -74,6 +74,9 @@ struct RunConfig {
     std::vector<VmEntry> vms;
     SessionLimits sessions;
     std::string filePrefix;  // EAL --file-prefix; default "sluice-<pid>"
+    // Object cache of compiled pipelines, keyed by the policy's hash, so that a restart with an
+    // unchanged policy loads native code instead of compiling; "" = off.
+    std::string compileCache;
 };
 
 // Parses a JSON config. `baseDir` resolves a relative policy path (the config's directory).

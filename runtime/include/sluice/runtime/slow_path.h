@@ -33,13 +33,15 @@ std::unique_ptr<SlowPath> makeInterpreterSlowPath(std::shared_ptr<const lang::Po
 std::unique_ptr<SlowPath> makeCompiledSlowPath(const sl_policy_desc* desc,
                                                std::shared_ptr<void> owner);
 // Compiles `policy` with the compiler module when it is part of the build; an error otherwise.
+// `cacheDir`: object cache directory (RunConfig::compileCache); "" = no cache.
 Expected<std::unique_ptr<SlowPath>> compilePolicySlowPath(
-    std::shared_ptr<const lang::Policy> policy);
+    std::shared_ptr<const lang::Policy> policy, const std::string& cacheDir = {});
 // "auto", "compiled" or "interpreter" (RunConfig::slowPath). "auto" falls back to the
 // interpreter, with a note in `note`, when compiling is not possible.
 Expected<std::unique_ptr<SlowPath>> makeSlowPath(const std::string& choice,
                                                  std::shared_ptr<const lang::Policy> policy,
-                                                 unsigned workers, std::string& note);
+                                                 unsigned workers, std::string& note,
+                                                 const std::string& cacheDir = {});
 
 // Metadata conversions between the policy model and the ABI.
 sl_meta headersToMeta(const lang::Headers& h);

@@ -681,7 +681,6 @@ int Datapath::workerMain(unsigned worker) {
     const uint16_t burst = static_cast<uint16_t>(std::min<unsigned>(cfg_.burst, kMaxBurst));
     while (running_.load(std::memory_order_relaxed)) {
         bool busy = false;
-        uint64_t now = rte_rdtsc();
         for (uint16_t dev : w.rxDevs) {
             uint16_t n = rte_eth_rx_burst(devices_[dev].ethPort, 0, pkts, burst);
             if (n == 0) continue;

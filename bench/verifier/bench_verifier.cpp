@@ -1,6 +1,7 @@
 // Benchmark of the verifier on imported ClassBench 10K filter sets (bench/verifier/RESULTS.md).
 //
-//   bench_verifier [--data DIR] [--runs N] [--naive-limit SECONDS] [SET...]
+//   bench_verifier [--data DIR] [--runs N] [--naive-limit SECONDS] [--diff-limit SECONDS]
+//                  [SET...]
 //
 // DIR defaults to <source>/../shared/bench-data/classbench; SETs default to acl1_10k fw1_10k
 // ipc1_10k. For each set: import (lang::importClassBench) and load; all rule checks
@@ -78,12 +79,14 @@ int main(int argc, char** argv) {
     std::string dir = std::string(SLUICE_SOURCE_DIR) + "/../shared/bench-data/classbench";
     int runs = 5;
     double naiveLimit = 120;
+    double diffLimit = 60;
     std::vector<std::string> sets;
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
         if (a == "--data" && i + 1 < argc) dir = argv[++i];
         else if (a == "--runs" && i + 1 < argc) runs = std::stoi(argv[++i]);
         else if (a == "--naive-limit" && i + 1 < argc) naiveLimit = std::stod(argv[++i]);
+        else if (a == "--diff-limit" && i + 1 < argc) diffLimit = std::stod(argv[++i]);
         else sets.push_back(a);
     }
     if (sets.empty()) sets = {"acl1_10k", "fw1_10k", "ipc1_10k"};
@@ -134,9 +137,12 @@ int main(int argc, char** argv) {
         if (!newPolicy) return 1;
         std::vector<double> dt;
         verify::DiffReport dlast;
+        verify::DiffOptions dopt;
+        dopt.timeLimitSeconds = diffLimit;
         for (int r = 0; r < runs; ++r) {
-            dlast = verify::diffPolicies(policy, newPolicy);
+            dlast = verify::diffPolicies(policy, newPolicy, dopt);
             dt.push_back(dlast.seconds);
+            if (dlast.truncated) break;  // one stopped run says enough
         }
         double v = median(times), d = median(dt);
         std::ostringstream naiveS, speed;
@@ -147,9 +153,10 @@ int main(int argc, char** argv) {
                   << countKind(last, verify::FindingKind::Redundant) << " | "
                   << countKind(last, verify::FindingKind::Conflict) << " | " << last.solverCalls
                   << " | " << last.geometricDecided << " | " << naiveS.str() << " | "
-                  << nr.rulesChecked << "/" << rules << " | " << speed.str() << " | " << d
-                  << " | " << dlast.changes.size() << " | verify " << (v < 2 ? "met" : "NOT met")
-                  << ", diff " << (d < 1 ? "met" : "NOT met")
+                  << nr.rulesChecked << "/" << rules << " | " << speed.str() << " | " << (dlast.truncated ? ">" : "") << d
+                  << " | " << dlast.changes.size() << (dlast.truncated ? " (stopped)" : "")
+                  << " | verify " << (v < 2 ? "met" : "NOT met")
+                  << ", diff " << (d < 1 && !dlast.truncated ? "met" : "NOT met")
                   << (internal || !dlast.internalErrors.empty() ? ", INTERNAL ERRORS" : "")
                   << " |\n"
                   << std::flush;

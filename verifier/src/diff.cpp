@@ -248,10 +248,21 @@ std::string decidingRule(const std::vector<std::string>& mine,
 class PortDiff {
 public:
     PortDiff(DiffReport& report, const DiffOptions& options, smt::Context& ctx)
-        : report_(report), options_(options), ctx_(ctx) {}
+        : report_(report), options_(options), ctx_(ctx), start_(std::chrono::steady_clock::now()) {}
+
+    // Seconds left under the time limit (a large number without one).
+    double remaining() const {
+        if (options_.timeLimitSeconds <= 0) return 1e9;
+        return options_.timeLimitSeconds -
+               std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    }
 
     void run(const std::string& name, const Side& o, const Side& n, Direction d) {
         auto& z = ctx_.z3();
+        if (remaining() <= 0) {
+            report_.truncated = true;
+            return;
+        }
         std::optional<Pruning> pr;
         if (options_.prune) pr = planPruning(o, n, d, 4096);
         if (pr && !pr->position) return;  // identical pipelines in this direction
@@ -292,7 +303,18 @@ public:
                             !ctx_.equals(po.out, pn.out));
         s.add(differs);
         for (size_t c = 0; c < options_.maxClassesPerPortDir; ++c) {
+            double left = remaining();
+            if (left <= 0) {
+                report_.truncated = true;
+                break;
+            }
+            if (options_.timeLimitSeconds > 0) {
+                z3::params prm(z);
+                prm.set("timeout", static_cast<unsigned>(left * 1000) + 1);
+                s.set(prm);
+            }
             auto res = ctx_.checkCanonical(s, h);
+            if (res == z3::unknown) report_.truncated = true;
             if (res != z3::sat) break;
             z3::model m = s.get_model();
             lang::Headers w = ctx_.modelHeaders(m, h);
@@ -364,6 +386,7 @@ private:
     DiffReport& report_;
     const DiffOptions& options_;
     smt::Context& ctx_;
+    std::chrono::steady_clock::time_point start_;
 };
 
 std::set<uint32_t> attachedLayers(const lang::Policy& p) {
@@ -553,6 +576,7 @@ std::string diffToJson(const DiffReport& report) {
            {"internal_errors", internal},
            {"unmet_expectations", unmet},
            {"different", report.different()},
+           {"truncated", report.truncated},
            {"solver_calls", report.solverCalls},
            {"seconds", report.seconds}};
     return j.dump(2);

@@ -57,7 +57,11 @@ public:
         cc_.report.rulesChecked += n_;
         if (geometric) {
             regions_.resize(n_);
-            for (size_t r = 0; r < n_; ++r) regions_[r] = std::move(*boxes[r]);
+            volumes_.resize(n_);
+            for (size_t r = 0; r < n_; ++r) {
+                regions_[r] = std::move(*boxes[r]);
+                for (const auto& b : regions_[r]) volumes_[r].push_back(b.log2Volume());
+            }
             runGeometric();
         } else {
             runSolver();
@@ -216,7 +220,8 @@ private:
     std::vector<const geo::Box*> boxesOf(const std::vector<size_t>& rules) const {
         std::vector<std::pair<double, const geo::Box*>> sized;
         for (size_t j : rules)
-            for (const auto& b : regions_[j]) sized.emplace_back(b.log2Volume(), &b);
+            for (size_t k = 0; k < regions_[j].size(); ++k)
+                sized.emplace_back(volumes_[j][k], &regions_[j][k]);
         std::stable_sort(sized.begin(), sized.end(),
                          [](const auto& a, const auto& b) { return a.first > b.first; });
         std::vector<const geo::Box*> out;
@@ -493,6 +498,7 @@ private:
     lang::Verdict defaultVerdict_ = lang::Verdict::Deny;
     std::string where_;
     std::vector<geo::Region> regions_;
+    std::vector<std::vector<double>> volumes_;  // log2 volume of each box of each rule
     std::vector<std::vector<size_t>> earlier_, later_;
     std::map<size_t, z3::expr> matchCache_;
 };

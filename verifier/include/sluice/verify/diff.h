@@ -51,6 +51,7 @@ struct DiffOptions {
     size_t maxClassesPerPortDir = 64;
     bool replay = true;
     bool prune = true;  // restrict the solver to rules overlapping the changed rules
+    double timeLimitSeconds = 0;  // > 0: stop after this long (DiffReport::truncated)
 };
 
 struct DiffReport {
@@ -61,6 +62,7 @@ struct DiffReport {
     std::vector<Expectation> expectations;
     size_t solverCalls = 0;
     double seconds = 0;
+    bool truncated = false;  // the time limit ran out: the list of changes may be incomplete
 
     bool different() const {
         return !changes.empty() || !portsAdded.empty() || !portsRemoved.empty();

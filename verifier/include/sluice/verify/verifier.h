@@ -15,7 +15,7 @@ struct VerifyOptions {
     bool assertions = true;
     bool replay = true;           // replay witnesses through the interpreter
     bool useGeometry = true;      // false: the naive per-rule Z3 scan (benchmark baseline)
-    size_t boxCap = 4096;         // max boxes in a geometric subtraction before asking Z3
+    size_t boxCap = 256;          // max boxes in a geometric subtraction (then point search, Z3)
     double timeLimitSeconds = 0;  // > 0: stop the rule checks after this long (Report::truncated)
 };
 

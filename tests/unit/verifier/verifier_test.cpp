@@ -75,7 +75,9 @@ TEST(VerifierRules, ShadowedBySingleRule) {
         auto s = of(r, FindingKind::Shadowed);
         ASSERT_EQ(s.size(), 1u) << "mode " << mode;
         EXPECT_EQ(names(*s[0])[0], "acl.narrow");
-        if (mode == 0) EXPECT_EQ(names(*s[0]), (std::vector<std::string>{"acl.narrow", "acl.wide"}));
+        if (mode == 0) {
+            EXPECT_EQ(names(*s[0]), (std::vector<std::string>{"acl.narrow", "acl.wide"}));
+        }
         ASSERT_TRUE(s[0]->witness);
         const auto& w = s[0]->witness->headers;
         EXPECT_EQ(w.srcIp.value >> 16, 0x0a01u);

@@ -8,8 +8,11 @@ namespace {
 sl_ip toIp(const lang::IpAddr& a) {
     return {static_cast<uint64_t>(a.value), static_cast<uint64_t>(a.value >> 64)};
 }
+// Anything but 4 or 6 is "no address" (value 0), whatever the value bits say.
 lang::IpAddr fromIp(const sl_ip& ip, uint8_t fam) {
-    return {static_cast<lang::Family>(fam), (lang::u128(ip.hi) << 64) | ip.lo};
+    auto family = static_cast<lang::Family>(fam);
+    if (family != lang::Family::V4 && family != lang::Family::V6) return {};
+    return {family, (lang::u128(ip.hi) << 64) | ip.lo};
 }
 }  // namespace
 

@@ -450,6 +450,39 @@ void Headers::set(Field field, u128 value, Family fam) {
 // Grammar (tokens separated by blanks; "->" may be written without blanks around it):
 //   PROTO SRC[:PORT] -> DST[:PORT] { vni N | outer A -> B | flags LETTERS | type T code C
 //                                    | dscp N | src_mac M | dst_mac M | in | out }
+namespace {
+uint8_t answerIcmpType(uint8_t proto, uint8_t type) {
+    if (proto == kProtoIcmp) {
+        switch (type) {
+            case 8: return 0;
+            case 0: return 8;
+            case 13: return 14;
+            case 14: return 13;
+            case 15: return 16;
+            case 16: return 15;
+            case 17: return 18;
+            case 18: return 17;
+            default: return type;
+        }
+    }
+    if (proto == kProtoIcmpV6) {
+        if (type == 128) return 129;
+        if (type == 129) return 128;
+    }
+    return type;
+}
+}  // namespace
+
+Headers replyHeaders(const Headers& h) {
+    Headers r = h;
+    std::swap(r.srcIp, r.dstIp);
+    std::swap(r.srcPort, r.dstPort);
+    std::swap(r.srcMac, r.dstMac);
+    std::swap(r.outerSrc, r.outerDst);
+    r.icmpType = answerIcmpType(h.proto, h.icmpType);
+    return r;
+}
+
 Expected<PacketText> parsePacketText(std::string_view text) {
     std::vector<std::string> toks;
     {

@@ -36,13 +36,7 @@ Headers withoutTunnel(Headers h) {
 }
 
 Headers reversed(const Headers& h) {
-    Headers r = h;
-    std::swap(r.srcMac, r.dstMac);
-    std::swap(r.outerSrc, r.outerDst);
-    std::swap(r.srcIp, r.dstIp);
-    std::swap(r.srcPort, r.dstPort);
-    if (h.proto == lang::kProtoIcmp && h.icmpType == 8) r.icmpType = 0;
-    if (h.proto == lang::kProtoIcmpV6 && h.icmpType == 128) r.icmpType = 129;
+    Headers r = lang::replyHeaders(h);
     r.tcpFlags = 0;
     return r;
 }

@@ -93,13 +93,7 @@ void headersToKey(const lang::Headers& h, FlowKey& key) {
 }
 
 FlowKey replyKey(const lang::Headers& h, uint16_t ingress, uint16_t icmpId) {
-    lang::Headers r = h;
-    std::swap(r.srcMac, r.dstMac);
-    std::swap(r.outerSrc, r.outerDst);
-    std::swap(r.srcIp, r.dstIp);
-    std::swap(r.srcPort, r.dstPort);
-    if (h.proto == lang::kProtoIcmp && h.icmpType == 8) r.icmpType = 0;
-    if (h.proto == lang::kProtoIcmpV6 && h.icmpType == 128) r.icmpType = 129;
+    lang::Headers r = lang::replyHeaders(h);
     FlowKey k;
     std::memset(&k, 0, sizeof k);
     headersToKey(r, k);

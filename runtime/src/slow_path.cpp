@@ -8,6 +8,7 @@
 
 #include "sluice/interp/interpreter.h"
 
+#include "sluice/compiler/meta.h"
 #if defined(SLUICE_HAVE_COMPILER)
 #include "sluice/compiler/compiler.h"
 #define SLUICE_RT_COMPILER 1
@@ -21,14 +22,6 @@ using lang::Family;
 
 sl_ip toSl(const lang::IpAddr& a) {
     return sl_ip{static_cast<uint64_t>(a.value), static_cast<uint64_t>(a.value >> 64)};
-}
-
-lang::IpAddr fromSl(const sl_ip& ip, uint8_t family) {
-    lang::IpAddr a;
-    a.family = static_cast<Family>(family);
-    if (a.family != Family::V4 && a.family != Family::V6) return {};
-    a.value = (static_cast<lang::u128>(ip.hi) << 64) | ip.lo;
-    return a;
 }
 
 // The interpreter behind the sl_ contract. One Interpreter per worker: evaluate() records
@@ -172,49 +165,10 @@ private:
 
 }  // namespace
 
-sl_meta headersToMeta(const lang::Headers& h) {
-    sl_meta m{};
-    m.src_ip = toSl(h.srcIp);
-    m.dst_ip = toSl(h.dstIp);
-    m.outer_src = toSl(h.outerSrc);
-    m.outer_dst = toSl(h.outerDst);
-    m.src_family = static_cast<uint8_t>(h.srcIp.family);
-    m.dst_family = static_cast<uint8_t>(h.dstIp.family);
-    m.outer_src_family = static_cast<uint8_t>(h.outerSrc.family);
-    m.outer_dst_family = static_cast<uint8_t>(h.outerDst.family);
-    m.src_mac = h.srcMac;
-    m.dst_mac = h.dstMac;
-    m.vni = h.vni;
-    m.ethertype = h.etherType;
-    m.src_port = h.srcPort;
-    m.dst_port = h.dstPort;
-    m.proto = h.proto;
-    m.tcp_flags = h.tcpFlags;
-    m.icmp_type = h.icmpType;
-    m.icmp_code = h.icmpCode;
-    m.dscp = h.dscp;
-    return m;
-}
+// The ABI belongs to the compiler; its conversions are the one definition.
+sl_meta headersToMeta(const lang::Headers& h) { return compiler::toMeta(h); }
 
-lang::Headers metaToHeaders(const sl_meta& m) {
-    lang::Headers h;
-    h.srcIp = fromSl(m.src_ip, m.src_family);
-    h.dstIp = fromSl(m.dst_ip, m.dst_family);
-    h.outerSrc = fromSl(m.outer_src, m.outer_src_family);
-    h.outerDst = fromSl(m.outer_dst, m.outer_dst_family);
-    h.srcMac = m.src_mac;
-    h.dstMac = m.dst_mac;
-    h.vni = m.vni;
-    h.etherType = m.ethertype;
-    h.srcPort = m.src_port;
-    h.dstPort = m.dst_port;
-    h.proto = m.proto;
-    h.tcpFlags = m.tcp_flags;
-    h.icmpType = m.icmp_type;
-    h.icmpCode = m.icmp_code;
-    h.dscp = m.dscp;
-    return h;
-}
+lang::Headers metaToHeaders(const sl_meta& m) { return compiler::fromMeta(m); }
 
 std::unique_ptr<SlowPath> makeInterpreterSlowPath(std::shared_ptr<const lang::Policy> policy,
                                                   unsigned workers) {

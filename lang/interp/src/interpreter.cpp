@@ -50,40 +50,6 @@ bool sameField(const Headers& a, const Headers& b, Field f) {
     return a.get(f) == b.get(f) && a.family(f) == b.family(f);
 }
 
-// ICMP queries whose answer has another type (echo, timestamp, information, address mask;
-// ICMPv6 echo): a session made by the query must match its answer, as in conntrack.
-uint8_t replyIcmpType(uint8_t proto, uint8_t type) {
-    if (proto == lang::kProtoIcmp) {
-        switch (type) {
-            case 8: return 0;
-            case 0: return 8;
-            case 13: return 14;
-            case 14: return 13;
-            case 15: return 16;
-            case 16: return 15;
-            case 17: return 18;
-            case 18: return 17;
-            default: return type;
-        }
-    }
-    if (proto == lang::kProtoIcmpV6) {
-        if (type == 128) return 129;
-        if (type == 129) return 128;
-    }
-    return type;
-}
-
-// The headers of a reply to `h`: addresses, ports, MACs and tunnel endpoints swapped; an ICMP
-// query's type becomes its answer's (echo request 8 -> echo reply 0), other ICMP types are kept.
-Headers reverseOf(const Headers& h) {
-    Headers r = h;
-    r.icmpType = replyIcmpType(h.proto, h.icmpType);
-    std::swap(r.srcIp, r.dstIp);
-    std::swap(r.srcPort, r.dstPort);
-    std::swap(r.srcMac, r.dstMac);
-    std::swap(r.outerSrc, r.outerDst);
-    return r;
-}
 
 Direction reverseDir(Direction d) { return d == Direction::In ? Direction::Out : Direction::In; }
 
@@ -293,8 +259,8 @@ Result Interpreter::evaluate(uint32_t portIndex, Direction dir, const Headers& p
         result.layers.push_back(step);
 
         if (winner && winner->stateful) {
-            Headers replyBefore = reverseOf(before);  // what the reply must look like leaving
-            Headers replyAfter = reverseOf(h);        // what the reply looks like arriving
+            Headers replyBefore = lang::replyHeaders(before);  // what the reply must look like leaving
+            Headers replyAfter = lang::replyHeaders(h);        // what the reply looks like arriving
             uint32_t fields = 0;
             for (Field f : kRestorableFields) {
                 if (!sameField(replyBefore, replyAfter, f)) fields |= fieldBit(f);

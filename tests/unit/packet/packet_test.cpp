@@ -346,5 +346,27 @@ TEST(PacketText, RandomTextsParseOrFailCleanlyAndRoundTrip) {
     EXPECT_GT(parsed, 1000u);
 }
 
+TEST(ReplyHeaders, SwapsEndpointsAndAnswersIcmpQueries) {
+    auto tcp = parsePacketText("tcp 10.0.0.1:1234 -> 10.0.0.2:80 flags S src_mac 02:00:00:00:00:01");
+    ASSERT_TRUE(tcp.ok());
+    Headers r = replyHeaders(tcp->headers);
+    EXPECT_EQ(formatPacketText(r), "tcp 10.0.0.2:80 -> 10.0.0.1:1234 flags S dst_mac 02:00:00:00:00:01");
+    EXPECT_EQ(replyHeaders(r), tcp->headers);
+
+    auto cases = {std::pair{"icmp 10.0.0.1 -> 10.0.0.2 type 8 code 0", 0},
+                  std::pair{"icmp 10.0.0.1 -> 10.0.0.2 type 13 code 0", 14},
+                  std::pair{"icmp 10.0.0.1 -> 10.0.0.2 type 3 code 1", 3},
+                  std::pair{"icmpv6 fd00::1 -> fd00::2 type 128 code 0", 129},
+                  std::pair{"icmpv6 fd00::1 -> fd00::2 type 135 code 0", 135}};
+    for (auto [text, answer] : cases) {
+        auto p = parsePacketText(text);
+        ASSERT_TRUE(p.ok()) << text;
+        Headers reply = replyHeaders(p->headers);
+        EXPECT_EQ(reply.icmpType, answer) << text;
+        EXPECT_EQ(reply.srcIp, p->headers.dstIp) << text;
+        EXPECT_EQ(replyHeaders(reply), p->headers) << text;
+    }
+}
+
 }  // namespace
 }  // namespace sluice::lang

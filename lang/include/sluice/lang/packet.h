@@ -107,6 +107,12 @@ struct Headers {
     bool operator==(const Headers&) const = default;
 };
 
+// The headers of a reply to `h` (what a session pair expects back): addresses, ports, MACs and
+// tunnel endpoints swapped; an ICMP query's type becomes its answer's (echo request 8 -> echo
+// reply 0, ICMPv6 128 -> 129; timestamp, information, address mask), as conntrack pairs them.
+// Other fields, TCP flags included, are kept.
+Headers replyHeaders(const Headers& h);
+
 // A packet in the text form of DESIGN.md section 5:
 //   PROTO SRC[:PORT] -> DST[:PORT] [vni N] [flags SA] [type T code C] [in|out]
 // IPv6 addresses are bracketed when a port follows: "tcp [fd00::1]:80 -> [fd00::2]:443".

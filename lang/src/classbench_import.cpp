@@ -33,24 +33,11 @@ struct ClassBenchRule {
     uint8_t protoMask = 0;
 };
 
-std::optional<uint64_t> parseNumber(std::string_view text, uint64_t max) {
-    int base = 10;
-    if (text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
-        base = 16;
-        text.remove_prefix(2);
-    }
-    if (text.empty()) return std::nullopt;
-    uint64_t value = 0;
-    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value, base);
-    if (ec != std::errc() || ptr != text.data() + text.size() || value > max) return std::nullopt;
-    return value;
-}
-
 std::optional<Prefix> parsePrefix(std::string_view text) {
     size_t slash = text.find('/');
     if (slash == std::string_view::npos) return std::nullopt;
     auto ip = parseIp(text.substr(0, slash));
-    auto len = parseNumber(text.substr(slash + 1), 32);
+    auto len = parseUnsigned(text.substr(slash + 1), 32);
     if (!ip || ip->family != Family::V4 || !len) return std::nullopt;
     Prefix p;
     p.len = static_cast<int>(*len);
@@ -125,8 +112,8 @@ Expected<ClassBenchRule> parseLine(const std::string& line) {
         if (t[base + 1] != ":") {
             return makeError(std::string("expected 'LO : HI' for the ") + what + " ports");
         }
-        auto lo = parseNumber(t[base], 65535);
-        auto hi = parseNumber(t[base + 2], 65535);
+        auto lo = parseUnsigned(t[base], 65535);
+        auto hi = parseUnsigned(t[base + 2], 65535);
         if (!lo || !hi) {
             return makeError(std::string("bad ") + what + " port range '" + t[base] + " : " +
                              t[base + 2] + "' (numbers 0..65535)");
@@ -143,8 +130,8 @@ Expected<ClassBenchRule> parseLine(const std::string& line) {
     size_t slash = proto.find('/');
     std::optional<uint64_t> value, mask;
     if (slash != std::string::npos) {
-        value = parseNumber(std::string_view(proto).substr(0, slash), 255);
-        mask = parseNumber(std::string_view(proto).substr(slash + 1), 255);
+        value = parseUnsigned(std::string_view(proto).substr(0, slash), 255);
+        mask = parseUnsigned(std::string_view(proto).substr(slash + 1), 255);
     }
     if (!value || !mask) return makeError("bad protocol '" + proto + "' (expected 0xPP/0xMM)");
     r.proto = static_cast<uint8_t>(*value);

@@ -197,19 +197,6 @@ std::string lower(std::string_view s) {
     return out;
 }
 
-// Unsigned integer, decimal or 0x-hex, at most `max`.
-std::optional<uint64_t> parseUnsigned(std::string_view text, uint64_t max) {
-    int base = 10;
-    if (text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
-        base = 16;
-        text.remove_prefix(2);
-    }
-    if (text.empty()) return std::nullopt;
-    uint64_t value = 0;
-    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value, base);
-    if (ec != std::errc() || ptr != text.data() + text.size() || value > max) return std::nullopt;
-    return value;
-}
 
 bool hasPorts(uint8_t proto) { return proto == kProtoTcp || proto == kProtoUdp; }
 bool isIcmp(uint8_t proto) { return proto == kProtoIcmp || proto == kProtoIcmpV6; }
@@ -290,6 +277,19 @@ std::string formatEndpoint(const IpAddr& addr, std::optional<uint16_t> port) {
 }
 
 }  // namespace
+
+std::optional<uint64_t> parseUnsigned(std::string_view text, uint64_t max) {
+    int base = 10;
+    if (text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
+        base = 16;
+        text.remove_prefix(2);
+    }
+    if (text.empty()) return std::nullopt;
+    uint64_t value = 0;
+    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value, base);
+    if (ec != std::errc() || ptr != text.data() + text.size() || value > max) return std::nullopt;
+    return value;
+}
 
 const FieldInfo& fieldInfo(Field field) { return kFields[static_cast<size_t>(field)]; }
 

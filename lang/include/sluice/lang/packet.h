@@ -61,6 +61,8 @@ struct IpAddr {
 
 // Parses "1.2.3.4" or an IPv6 address (no brackets, no prefix).
 std::optional<IpAddr> parseIp(std::string_view text);
+// Unsigned integer, decimal or 0x-hex, at most `max`; nullopt for anything else.
+std::optional<uint64_t> parseUnsigned(std::string_view text, uint64_t max);
 // Parses "aa:bb:cc:dd:ee:ff".
 std::optional<uint64_t> parseMac(std::string_view text);
 std::string macToString(uint64_t mac);

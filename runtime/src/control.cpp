@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "control_protocol.h"
 #include "datapath.h"
 #include "sluice/runtime/control.h"
 
@@ -17,13 +18,6 @@ namespace sluice::rt {
 namespace {
 
 using nlohmann::json;
-
-std::string reply(bool ok, const std::string& text) {
-    json j;
-    j["ok"] = ok;
-    j[ok ? "output" : "error"] = text;
-    return j.dump() + "\n";
-}
 
 std::string tpSummary(const Transposition& t) {
     if (t.flags & kTpDrop) return std::string("drop:") + dropReasonName(t.dropReason);
@@ -387,51 +381,49 @@ std::string Datapath::traceRequest(const std::string& packet, const std::string&
 }
 
 std::string Datapath::control(const std::string& request) {
-    json req = json::parse(request, nullptr, false);
-    if (req.is_discarded() || !req.is_object() || !req.contains("cmd") || !req["cmd"].is_string())
-        return reply(false, "bad request: expected {\"cmd\": ...}");
+    auto req = parseControlRequest(request);
+    if (!req) return controlReply(false, req.error().message);
     try {
-        std::string cmd = req["cmd"];
-        std::string format = req.value("format", std::string("text"));
-        if (cmd == "stats") {
-            if (format == "json") return reply(true, statsJson());
-            if (format == "prometheus") return reply(true, prometheus());
-            return reply(true, statsText());
-        }
-        if (cmd == "sessions") {
-            size_t limit = req.value("limit", size_t{100});
-            std::string out = sessionsJson(limit, req.value("port", std::string()));
-            if (format == "json") return reply(true, out);
-            json j = json::parse(out);
-            std::ostringstream os;
-            os << j["total"] << " session entries\n";
-            for (const auto& s : j["sessions"]) {
-                os << std::setw(6) << s["id"] << "  " << std::left << std::setw(8)
-                   << s["role"].get<std::string>() << std::setw(52) << s["flow"].get<std::string>()
-                   << std::right << " " << s.value("tcp_state", std::string("-")) << "  "
-                   << s["action"].get<std::string>() << " -> " << s["egress"].get<std::string>()
-                   << "  pkts " << s["packets"] << "  idle " << s["idle_ms"] << "ms\n";
+        const std::string& format = req->format;
+        switch (req->cmd) {
+            case ControlCommand::Stats:
+                if (format == "json") return controlReply(true, statsJson());
+                if (format == "prometheus") return controlReply(true, prometheus());
+                return controlReply(true, statsText());
+            case ControlCommand::Sessions: {
+                std::string out = sessionsJson(req->limit, req->port);
+                if (format == "json") return controlReply(true, out);
+                json j = json::parse(out);
+                std::ostringstream os;
+                os << j["total"] << " session entries\n";
+                for (const auto& s : j["sessions"]) {
+                    os << std::setw(6) << s["id"] << "  " << std::left << std::setw(8)
+                       << s["role"].get<std::string>() << std::setw(52)
+                       << s["flow"].get<std::string>() << std::right << " "
+                       << s.value("tcp_state", std::string("-")) << "  "
+                       << s["action"].get<std::string>() << " -> "
+                       << s["egress"].get<std::string>() << "  pkts " << s["packets"]
+                       << "  idle " << s["idle_ms"] << "ms\n";
+                }
+                return controlReply(true, os.str());
             }
-            return reply(true, os.str());
-        }
-        if (cmd == "trace") {
-            if (!req.contains("packet")) return reply(false, "trace needs \"packet\"");
-            std::lock_guard<std::mutex> lock(controlMu_);
-            return reply(true, traceRequest(req["packet"], req.value("port", std::string()),
-                                            req.value("dir", std::string()), format == "json"));
-        }
-        if (cmd == "flush") {
-            size_t n;
-            {
+            case ControlCommand::Trace: {
                 std::lock_guard<std::mutex> lock(controlMu_);
-                n = flush(req.value("port", std::string()));
+                return controlReply(true, traceRequest(req->packet, req->port, req->dir, format == "json"));
             }
-            if (format == "json") return reply(true, json({{"flushed", n}}).dump());
-            return reply(true, "flushed " + std::to_string(n) + " session entries\n");
+            case ControlCommand::Flush: {
+                size_t n;
+                {
+                    std::lock_guard<std::mutex> lock(controlMu_);
+                    n = flush(req->port);
+                }
+                if (format == "json") return controlReply(true, json({{"flushed", n}}).dump());
+                return controlReply(true, "flushed " + std::to_string(n) + " session entries\n");
+            }
         }
-        return reply(false, "unknown command '" + cmd + "' (stats, sessions, trace, flush)");
+        return controlReply(false, "unhandled command");
     } catch (const std::exception& e) {
-        return reply(false, e.what());
+        return controlReply(false, e.what());
     }
 }
 

@@ -1,0 +1,50 @@
+// Control request parsing and reply framing (control_protocol.h).
+#include "control_protocol.h"
+
+#include <nlohmann/json.hpp>
+
+namespace sluice::rt {
+
+using nlohmann::json;
+
+std::string controlReply(bool ok, const std::string& text) {
+    json j;
+    j["ok"] = ok;
+    j[ok ? "output" : "error"] = text;
+    return j.dump() + "\n";
+}
+
+Expected<ControlRequest> parseControlRequest(std::string_view request) {
+    json req = json::parse(request, nullptr, false);
+    if (req.is_discarded() || !req.is_object() || !req.contains("cmd") || !req["cmd"].is_string())
+        return makeError("bad request: expected {\"cmd\": ...}");
+    // Members of the wrong type are errors with the JSON library's message.
+    try {
+        ControlRequest r;
+        std::string cmd = req["cmd"];
+        r.format = req.value("format", std::string("text"));
+        if (cmd == "stats") {
+            r.cmd = ControlCommand::Stats;
+        } else if (cmd == "sessions") {
+            r.cmd = ControlCommand::Sessions;
+            r.limit = req.value("limit", size_t{100});
+            r.port = req.value("port", std::string());
+        } else if (cmd == "trace") {
+            r.cmd = ControlCommand::Trace;
+            if (!req.contains("packet")) return makeError("trace needs \"packet\"");
+            r.packet = req["packet"].get<std::string>();
+            r.port = req.value("port", std::string());
+            r.dir = req.value("dir", std::string());
+        } else if (cmd == "flush") {
+            r.cmd = ControlCommand::Flush;
+            r.port = req.value("port", std::string());
+        } else {
+            return makeError("unknown command '" + cmd + "' (stats, sessions, trace, flush)");
+        }
+        return r;
+    } catch (const std::exception& e) {
+        return makeError(e.what());
+    }
+}
+
+}  // namespace sluice::rt

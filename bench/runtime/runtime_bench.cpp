@@ -6,6 +6,12 @@
 // One worker lcore processes; the main lcore recycles transmitted mbufs back into the
 // receive ring so the worker never starves (it counts busy loops; figures use its packets and
 // the wall time). Usage: runtime_bench [--seconds S] [--flows F] [--slow-path compiled|interpreter]
+//
+// Deterministic mode (the interface the project's checks use; see kUsage and RESULTS.md):
+//   runtime_bench --single-core --case hit|bare|miss --packets N --json
+// runs generator and worker alternately on the calling thread and prints one JSON object.
+// Only the worker step (extern "C" sluice_bench_*_step) is timed, so callgrind can count it
+// alone with --toggle-collect='sluice_bench_*_step'.
 #include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_eth_ring.h>
@@ -20,8 +26,14 @@
 #include <fstream>
 #include <sstream>
 
+#include <algorithm>
+#include <cerrno>
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <map>
+#include <vector>
 #include <cstring>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -41,8 +53,8 @@ uint16_t csum(const uint8_t* p, size_t len) {
     return static_cast<uint16_t>(~s);
 }
 
-// 64-byte ICMP echo request from vm1 (10.10.0.1) to vm2 (10.10.0.2) with identifier `id`.
-void echoFrame(uint8_t* f, uint16_t id) {
+// 64-byte ICMP echo request from vm1 (10.10.`net`.1) to vm2 (10.10.0.2) with identifier `id`.
+void echoFrame(uint8_t* f, uint16_t id, uint8_t net = 0) {
     std::memset(f, 0, 60);
     const uint8_t dst[6] = {0x02, 0, 0, 0, 0, 0xfe}, src[6] = {0x02, 0, 0, 0x0a, 0, 0x01};
     std::memcpy(f, dst, 6);
@@ -53,7 +65,7 @@ void echoFrame(uint8_t* f, uint16_t id) {
     ip[3] = 46;
     ip[8] = 64;
     ip[9] = 1;
-    const uint8_t a[4] = {10, 10, 0, 1}, b[4] = {10, 10, 0, 2};
+    const uint8_t a[4] = {10, 10, net, 1}, b[4] = {10, 10, 0, 2};
     std::memcpy(ip + 12, a, 4);
     std::memcpy(ip + 16, b, 4);
     uint16_t c = csum(ip, 20);
@@ -180,16 +192,7 @@ uint64_t portRx(rt::Runtime& r, const char* name) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
-    double seconds = 3;
-    unsigned flows = 1024;
-    std::string slow = "compiled";
-    for (int i = 1; i + 1 < argc; i += 2) {
-        std::string k = argv[i];
-        if (k == "--seconds") seconds = std::atof(argv[i + 1]);
-        else if (k == "--flows") flows = static_cast<unsigned>(std::atoi(argv[i + 1]));
-        else if (k == "--slow-path") slow = argv[i + 1];
-    }
+int threadedMain(double seconds, unsigned flows, const std::string& slow) {
     auto s = rt::initEal({"runtime_bench", "--lcores=0@0,1@1", "--no-huge", "-m", "1024", "--no-pci",
                           "--no-shconf", "--iova-mode=va", "--no-telemetry",
                           "--file-prefix=rtbench" + std::to_string(getpid()), "--log-level=*:error"});
@@ -291,4 +294,356 @@ int main(int argc, char** argv) {
     out["goal_1_5x_bare_met"] = ratio <= 1.5;
     std::printf("%s\n", out.dump(2).c_str());
     return 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Deterministic single-core mode.
+
+extern "C" {
+// The timed worker steps; not inlined so callgrind can select them by name.
+__attribute__((noinline)) void sluice_bench_worker_step(rt::Runtime* r) {
+    while (r->pollOnce(0)) {
+    }
+}
+struct BarePorts {
+    uint16_t in, out;
+};
+__attribute__((noinline)) void sluice_bench_bare_step(const BarePorts* p) {
+    rte_mbuf* pkts[32];
+    uint16_t n;
+    while ((n = rte_eth_rx_burst(p->in, 0, pkts, 32)) != 0) {
+        uint16_t s = rte_eth_tx_burst(p->out, 0, pkts, n);
+        for (uint16_t i = s; i < n; ++i) rte_pktmbuf_free(pkts[i]);
+    }
+}
+}
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: runtime_bench [--seconds S] [--flows F] [--slow-path compiled|interpreter]\n"
+    "       runtime_bench --single-core --case CASE[,CASE...] --packets N [--flows F]\n"
+    "                     [--repeat R] [--burst B] [--slow-path compiled|interpreter] [--json]\n"
+    "\n"
+    "Default mode: worker and generator on two lcores for S seconds (hits, misses, bare).\n"
+    "--single-core: generator and worker alternate on this thread (deterministic; for\n"
+    "callgrind: --toggle-collect='sluice_bench_*_step'). Cases:\n"
+    "  hit   F ICMP echo flows vm1 -> vm2 of examples/run/demo.sl installed first (not\n"
+    "        counted), then N packets cycling through them: every one a session hit\n"
+    "  miss  N packets, each a new flow: compiled slow path + session pair install\n"
+    "  bare  rx_burst -> tx_burst between two ring devices (the limit)\n"
+    "Prints one JSON object: case, packets, flows, cycles per packet of the worker step\n"
+    "(median of R rounds), Mpps per core, and the worker's counters. With several cases,\n"
+    "rounds alternate between them and each case's figures are under its name.\n";
+
+struct SingleOpts {
+    std::vector<std::string> cases;
+    uint64_t packets = 0;
+    unsigned flows = 1024;
+    unsigned repeat = 1;
+    unsigned burst = 32;
+    std::string slow = "compiled";
+};
+
+// Generator side: frames into `rx`, transmitted mbufs back from `txs` for reuse.
+struct Feed {
+    rte_ring* rx = nullptr;
+    std::vector<rte_ring*> txs;
+    std::vector<rte_mbuf*> stash;
+    std::function<void(uint64_t, uint8_t*)> frame;  // frame number -> 60 bytes
+    std::function<void()> step;
+    uint64_t next = 0;  // frame number of the next packet
+
+    // Sends `packets` frames in bursts of `burst`; returns TSC cycles spent in step().
+    uint64_t run(uint64_t packets, unsigned burst) {
+        uint64_t cycles = 0;
+        rte_mbuf* ms[64];
+        while (packets > 0) {
+            unsigned k = static_cast<unsigned>(std::min<uint64_t>(burst, packets));
+            for (unsigned i = 0; i < k; ++i) {
+                rte_mbuf* m;
+                if (!stash.empty()) {
+                    m = stash.back();
+                    stash.pop_back();
+                    rte_pktmbuf_reset(m);
+                } else {
+                    m = rte_pktmbuf_alloc(gPool);
+                    if (m == nullptr) {
+                        std::fprintf(stderr, "runtime_bench: mbuf pool empty\n");
+                        std::exit(1);
+                    }
+                }
+                frame(next++, reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, 60)));
+                ms[i] = m;
+            }
+            if (rte_ring_enqueue_bulk(rx, reinterpret_cast<void**>(ms), k, nullptr) != k) {
+                std::fprintf(stderr, "runtime_bench: receive ring full\n");
+                std::exit(1);
+            }
+            uint64_t t0 = rte_rdtsc();
+            step();
+            cycles += rte_rdtsc() - t0;
+            for (rte_ring* t : txs) {
+                void* objs[64];
+                unsigned n;
+                while ((n = rte_ring_dequeue_burst(t, objs, 64, nullptr)) != 0) {
+                    for (unsigned i = 0; i < n; ++i) stash.push_back(static_cast<rte_mbuf*>(objs[i]));
+                }
+            }
+            packets -= k;
+        }
+        return cycles;
+    }
+};
+
+// One case set up for measurement rounds.
+struct Case {
+    std::string name;
+    Feed feed;
+    std::unique_ptr<rt::Runtime> runtime;
+    BarePorts bare{};
+    std::vector<uint8_t> frames;  // hit: one 60-byte frame per flow
+    std::vector<double> cpp;      // cycles per packet of each round
+};
+
+json counters(rt::Runtime& r) {
+    json s = json::parse(r.statsJson());
+    return {{"session_hits", s["totals"]["session_hits"]},
+            {"session_misses", s["totals"]["session_misses"]},
+            {"sessions_installed", s["totals"]["sessions_installed"]},
+            {"tx_packets", s["totals"]["tx_packets"]},
+            {"dropped", s["totals"]["dropped"]},
+            {"drops", s["drops"]},
+            {"sessions_active", s["sessions"]["active"]}};
+}
+
+std::unique_ptr<rt::Runtime> makeRuntime(const SingleOpts& o, uint32_t maxPerPort, std::string& err) {
+    json cfgj = {{"policy", std::string(SLUICE_SOURCE_DIR) + "/examples/run/demo.sl"},
+                 {"slow_path", o.slow},
+                 {"burst", o.burst},
+                 {"ports", {{"vm1", "ring:s1"}, {"vm2", "ring:s2"}}},
+                 {"sessions", {{"max_per_port", maxPerPort}}}};
+    auto cfg = rt::parseRunConfig(cfgj.dump(), "");
+    if (!cfg) { err = cfg.error().str(); return nullptr; }
+    lang::Frontend fe;
+    auto policy = fe.loadFile(cfg->policyPath);
+    if (!policy) { err = "cannot load " + cfg->policyPath; return nullptr; }
+    std::string note;
+    auto sp = rt::makeSlowPath(cfg->slowPath, policy, 1, note);
+    if (!sp) { err = sp.error().str(); return nullptr; }
+    auto r = rt::Runtime::create(*cfg, policy, std::move(sp.value()));
+    if (!r) { err = r.error().str(); return nullptr; }
+    return std::move(r.value());
+}
+
+bool setupCase(Case& c, const SingleOpts& o, std::string& err) {
+    c.feed.step = nullptr;
+    if (c.name == "bare") {
+        static int seq = 0;
+        std::string n = std::to_string(seq++);
+        rte_ring* r1 = rte_ring_create(("sb_rx" + n).c_str(), 4096, SOCKET_ID_ANY, RING_F_SC_DEQ);
+        rte_ring* r2 = rte_ring_create(("sb_tx" + n).c_str(), 4096, SOCKET_ID_ANY, 0);
+        rte_ring* n1 = rte_ring_create(("sb_n1" + n).c_str(), 4096, SOCKET_ID_ANY, 0);
+        rte_ring* n2 = rte_ring_create(("sb_n2" + n).c_str(), 4096, SOCKET_ID_ANY, 0);
+        int p1 = rte_eth_from_rings(("sb_in" + n).c_str(), &r1, 1, &n1, 1, SOCKET_ID_ANY);
+        int p2 = rte_eth_from_rings(("sb_out" + n).c_str(), &n2, 1, &r2, 1, SOCKET_ID_ANY);
+        if (p1 < 0 || p2 < 0) { err = "cannot create ring devices"; return false; }
+        for (int p : {p1, p2}) {
+            rte_eth_conf conf{};
+            auto port = static_cast<uint16_t>(p);
+            rte_eth_dev_configure(port, 1, 1, &conf);
+            rte_eth_rx_queue_setup(port, 0, 1024, SOCKET_ID_ANY, nullptr, gPool);
+            rte_eth_tx_queue_setup(port, 0, 1024, SOCKET_ID_ANY, nullptr);
+            rte_eth_dev_start(port);
+        }
+        c.bare = {static_cast<uint16_t>(p1), static_cast<uint16_t>(p2)};
+        c.feed.rx = r1;
+        c.feed.txs = {r2};
+        c.feed.frame = [](uint64_t i, uint8_t* f) { echoFrame(f, static_cast<uint16_t>(i)); };
+        c.feed.step = [&c] { sluice_bench_bare_step(&c.bare); };
+        return true;
+    }
+    // hit / miss: the runtime on two ring ports. Budgets fit every flow of every round (a pair
+    // is two entries of vm1's budget).
+    uint64_t entries = c.name == "miss" ? 2 * o.packets * (o.repeat + 1) : 2ull * o.flows;
+    uint32_t maxPerPort = static_cast<uint32_t>(std::max<uint64_t>(1024, entries + 64));
+    c.runtime = makeRuntime(o, maxPerPort, err);
+    if (!c.runtime) return false;
+    auto [rx1, tx1] = c.runtime->ringNames("s1");
+    auto [rx2, tx2] = c.runtime->ringNames("s2");
+    c.feed.rx = rte_ring_lookup(rx1.c_str());
+    c.feed.txs = {rte_ring_lookup(tx1.c_str()), rte_ring_lookup(tx2.c_str())};
+    rt::Runtime* r = c.runtime.get();
+    c.feed.step = [r] { sluice_bench_worker_step(r); };
+    if (c.name == "miss") {
+        // Frame i: identifier i & 0xffff from 10.10.(i >> 16).1: a new flow every packet.
+        c.feed.frame = [](uint64_t i, uint8_t* f) {
+            echoFrame(f, static_cast<uint16_t>(i), static_cast<uint8_t>(i >> 16));
+        };
+        return true;
+    }
+    if (c.name != "hit") { err = "unknown case '" + c.name + "'"; return false; }
+    if (o.flows == 0 || o.flows > (1u << 24)) { err = "--flows must be 1..16777216"; return false; }
+    c.frames.resize(size_t{60} * o.flows);
+    for (unsigned i = 0; i < o.flows; ++i)
+        echoFrame(&c.frames[size_t{60} * i], static_cast<uint16_t>(i), static_cast<uint8_t>(i >> 16));
+    const uint8_t* frames = c.frames.data();
+    unsigned flows = o.flows;
+    c.feed.frame = [frames, flows](uint64_t i, uint8_t* f) {
+        std::memcpy(f, frames + size_t{60} * (i % flows), 60);
+    };
+    // Warm-up (not timed): the first packet of each flow installs its session pair.
+    c.feed.run(flows, o.burst);
+    json k = counters(*c.runtime);
+    if (k["session_misses"].get<uint64_t>() != flows || k["dropped"].get<uint64_t>() != 0) {
+        err = "hit warm-up did not install every flow: " + k.dump();
+        return false;
+    }
+    return true;
+}
+
+double median(std::vector<double> v) {
+    if (v.empty()) return 0;
+    std::sort(v.begin(), v.end());
+    size_t n = v.size();
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+int singleCoreMain(const SingleOpts& o) {
+    auto s = rt::initEal({"runtime_bench", "--lcores=0@0", "--no-huge", "-m", "1024", "--no-pci",
+                          "--no-shconf", "--iova-mode=va", "--no-telemetry",
+                          "--file-prefix=rtbench" + std::to_string(getpid()), "--log-level=*:error"});
+    if (!s) { std::fprintf(stderr, "%s\n", s.error().str().c_str()); return 1; }
+    gPool = rte_pktmbuf_pool_create("bench_pool", 8191, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+    if (gPool == nullptr) { std::fprintf(stderr, "runtime_bench: no mbuf pool\n"); return 1; }
+    const double hz = static_cast<double>(rte_get_tsc_hz());
+    std::vector<std::unique_ptr<Case>> cases;
+    for (const auto& name : o.cases) {
+        auto c = std::make_unique<Case>();
+        c->name = name;
+        std::string err;
+        if (!setupCase(*c, o, err)) {
+            std::fprintf(stderr, "runtime_bench: %s: %s\n", name.c_str(), err.c_str());
+            return name == "hit" || name == "miss" || name == "bare" ? 1 : 2;
+        }
+        cases.push_back(std::move(c));
+    }
+    std::vector<json> before(cases.size());
+    for (size_t i = 0; i < cases.size(); ++i)
+        if (cases[i]->runtime) before[i] = counters(*cases[i]->runtime);
+    for (unsigned r = 0; r < o.repeat; ++r) {
+        for (auto& c : cases) {
+            uint64_t cycles = c->feed.run(o.packets, o.burst);
+            c->cpp.push_back(static_cast<double>(cycles) / static_cast<double>(o.packets));
+        }
+    }
+    json out;
+    std::string joined;
+    for (const auto& n : o.cases) joined += (joined.empty() ? "" : ",") + n;
+    out["case"] = joined;
+    out["packets"] = o.packets;
+    out["flows"] = o.flows;
+    out["repeat"] = o.repeat;
+    out["burst"] = o.burst;
+    out["tsc_ghz"] = hz / 1e9;
+    for (size_t i = 0; i < cases.size(); ++i) {
+        Case& c = *cases[i];
+        json f;
+        double cpp = median(c.cpp);
+        f["cycles_per_packet"] = cpp;  // worker step only, median of the rounds
+        f["cycles_per_packet_rounds"] = c.cpp;
+        f["mpps_per_core"] = hz / cpp / 1e6;
+        if (c.runtime) {
+            json k = counters(*c.runtime);
+            f["slow_path"] = c.runtime->slowPathKind();
+            f["counters"] = k;
+            // What the measured rounds did (warm-up subtracted), so a run that silently did
+            // something else is visible.
+            auto delta = [&](const char* key) {
+                return k[key].get<uint64_t>() - before[i][key].get<uint64_t>();
+            };
+            f["measured"] = {{"session_hits", delta("session_hits")},
+                             {"session_misses", delta("session_misses")},
+                             {"tx_packets", delta("tx_packets")},
+                             {"dropped", delta("dropped")}};
+        }
+        if (cases.size() == 1) {
+            for (auto& [key, v] : f.items()) out[key] = v;
+        } else {
+            out[c.name] = f;
+        }
+    }
+    if (cases.size() > 1 && out.contains("hit") && out.contains("bare")) {
+        out["hit_vs_bare"] = out["hit"]["cycles_per_packet"].get<double>() /
+                             out["bare"]["cycles_per_packet"].get<double>();
+    }
+    std::printf("%s\n", out.dump(2).c_str());
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    double seconds = 3;
+    unsigned flows = 1024;
+    std::string slow = "compiled";
+    bool single = false;
+    SingleOpts o;
+    auto usageError = [](const std::string& msg) {
+        std::fprintf(stderr, "runtime_bench: %s\n%s", msg.c_str(), kUsage);
+        return 2;
+    };
+    auto number = [](const char* s, uint64_t& v) {
+        char* end = nullptr;
+        errno = 0;
+        unsigned long long x = std::strtoull(s, &end, 10);
+        if (errno != 0 || end == s || *end != '\0' || s[0] == '-') return false;
+        v = x;
+        return true;
+    };
+    for (int i = 1; i < argc; ++i) {
+        std::string k = argv[i];
+        if (k == "--help" || k == "-h") {
+            std::printf("%s", kUsage);
+            return 0;
+        }
+        if (k == "--single-core") { single = true; continue; }
+        if (k == "--json") continue;  // the output is always JSON
+        if (i + 1 >= argc) return usageError("missing value for " + k);
+        const char* v = argv[++i];
+        uint64_t n = 0;
+        if (k == "--seconds") {
+            seconds = std::atof(v);
+            if (!(seconds > 0)) return usageError("--seconds must be positive");
+        } else if (k == "--flows" || k == "--packets" || k == "--repeat" || k == "--burst") {
+            if (!number(v, n) || n == 0) return usageError(k + " needs a positive integer");
+            if (k == "--flows") flows = o.flows = static_cast<unsigned>(std::min<uint64_t>(n, 1u << 30));
+            if (k == "--packets") o.packets = n;
+            if (k == "--repeat") o.repeat = static_cast<unsigned>(std::min<uint64_t>(n, 1000));
+            if (k == "--burst") {
+                if (n > 64) return usageError("--burst must be 1..64");
+                o.burst = static_cast<unsigned>(n);
+            }
+        } else if (k == "--slow-path") {
+            slow = o.slow = v;
+        } else if (k == "--case") {
+            std::string list = v;
+            size_t p = 0;
+            while (p <= list.size()) {
+                size_t q = list.find(',', p);
+                if (q == std::string::npos) q = list.size();
+                std::string c = list.substr(p, q - p);
+                if (c != "hit" && c != "miss" && c != "bare")
+                    return usageError("unknown case '" + c + "'");
+                o.cases.push_back(c);
+                p = q + 1;
+            }
+        } else {
+            return usageError("unknown option " + k);
+        }
+    }
+    if (!single) return threadedMain(seconds, flows, slow);
+    if (o.cases.empty()) return usageError("--single-core needs --case");
+    if (o.packets == 0) return usageError("--single-core needs --packets N");
+    return singleCoreMain(o);
 }

@@ -311,7 +311,7 @@ std::string Datapath::traceRequest(const std::string& packet, const std::string&
     }
     if (key.proto == lang::kProtoIcmp || key.proto == lang::kProtoIcmpV6) key.srcPort = 0;
     Decision d;
-    decide(0, key, h.tcpFlags, h.dscp, d, true);
+    decide(0, key, h.tcpFlags, h.dscp, d);
     uint32_t cached = table_->lookup(key);
     const sl_policy_desc& desc = pl->slowPath->descriptor();
     json j;
@@ -346,7 +346,7 @@ std::string Datapath::traceRequest(const std::string& packet, const std::string&
     j["pipelines"] = runs;
     j["verdict"] = d.drop == DropReason::None ? "allow" : "drop";
     if (d.drop != DropReason::None) j["drop_reason"] = dropReasonName(d.drop);
-    j["egress"] = d.egress;
+    j["egress"] = describeDecision(d);
     if (d.drop == DropReason::None) j["transposition"] = tpSummary(d.fwd);
     j["session_pair"] = d.pair;
     if (cached != kNoSlot) {

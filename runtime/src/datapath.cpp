@@ -14,323 +14,9 @@
 namespace sluice::rt {
 namespace {
 
-using lang::Direction;
-using lang::Headers;
-
 constexpr uint8_t kTcpFin = 0x01, kTcpSyn = 0x02, kTcpRst = 0x04, kTcpAck = 0x10;
 
-void macBytes(uint64_t mac, uint8_t* b) {
-    for (int i = 0; i < 6; ++i) b[i] = static_cast<uint8_t>(mac >> (40 - 8 * i));
-}
-uint64_t macValue(const uint8_t* b) {
-    uint64_t v = 0;
-    for (int i = 0; i < 6; ++i) v = v << 8 | b[i];
-    return v;
-}
-
-Headers withoutTunnel(Headers h) {
-    h.vni = 0;
-    h.outerSrc = {};
-    h.outerDst = {};
-    return h;
-}
-
-Headers reversed(const Headers& h) {
-    Headers r = lang::replyHeaders(h);
-    r.tcpFlags = 0;
-    return r;
-}
-
 }  // namespace
-
-// ---------------------------------------------------------------------------------------------
-// Lookups used by the slow path (control data, immutable while running).
-
-int Datapath::findLocalPort(uint32_t vni, const lang::IpAddr& ip, bool anyVni) const {
-    for (size_t i = 0; i < ports_.size(); ++i) {
-        if (ports_[i].dev == kNoPort) continue;  // bound on another host
-        if (!anyVni && ports_[i].vni != vni) continue;
-        for (const auto& a : ports_[i].ips) {
-            if (a == ip) return static_cast<int>(i);
-        }
-    }
-    return -1;
-}
-
-const lang::IpAddr* Datapath::vmHost(uint32_t vni, const lang::IpAddr& ip) const {
-    for (const auto& v : cfg_.vms) {
-        if (v.vni == vni && v.ip == ip) return &v.host;
-    }
-    return nullptr;
-}
-
-uint64_t Datapath::hostMac(const lang::IpAddr& host) const {
-    for (const auto& h : cfg_.hosts) {
-        if (h.address == host) return h.mac;
-    }
-    return 0xffffffffffffULL;
-}
-
-uint16_t Datapath::entropy(const FlowKey& key) const {
-    // VXLAN source port from the inner flow (RFC 7348 5): 49152-65535.
-    uint32_t h = 2166136261u;
-    const auto* b = reinterpret_cast<const uint8_t*>(&key);
-    for (size_t i = 0; i < offsetof(FlowKey, srcMac); ++i) h = (h ^ b[i]) * 16777619u;
-    h ^= key.srcPort * 31u + key.dstPort + key.proto;
-    return static_cast<uint16_t>(49152 + (h % 16384));
-}
-
-// ---------------------------------------------------------------------------------------------
-// The decision: compose the pipelines a packet goes through and the transposition to apply.
-
-void Datapath::runPipeline(unsigned worker, Decision& d, uint16_t port, Direction dir,
-                           const Headers& in, sl_result& out) {
-    sl_meta m = headersToMeta(in);
-    Pipeline* p = pipeline_.load(std::memory_order_acquire);
-    p->slowPath->run(worker, port, dir, m, out);
-    if (d.nRuns < 2) {
-        d.runs[d.nRuns].port = port;
-        d.runs[d.nRuns].dir = static_cast<uint8_t>(dir);
-        d.runs[d.nRuns].result = out;
-        ++d.nRuns;
-    }
-}
-
-bool Datapath::decide(unsigned worker, const FlowKey& key, uint8_t tcpFlags, uint8_t dscp,
-                      Decision& d, bool describe) {
-    d = Decision{};
-    const Pipeline* pl = pipeline_.load(std::memory_order_acquire);
-    const lang::Policy& policy = *pl->policy;
-    Headers in = keyToHeaders(key, tcpFlags, dscp);
-    const bool inTunnelled = key.outerFamily != 0;
-    Headers cur = in;
-    int local = -1;  // port whose inbound pipeline runs next
-    // Tunnel egress (when `tunnelTo` is set): VNI and outer addresses.
-    bool tunnel = false, rawUplink = false;
-    lang::IpAddr tunnelSrc, tunnelDst;
-    uint32_t tunnelVni = 0;
-    auto fail = [&](DropReason r, const std::string& why) {
-        d.drop = r;
-        if (describe) d.egress = "drop (" + why + ")";
-        return true;
-    };
-    auto toHost = [&](const lang::IpAddr& addr, uint32_t vni) {
-        if (addr == cfg_.underlay) {
-            local = findLocalPort(vni, cur.dstIp, false);
-            return local >= 0;
-        }
-        tunnel = true;
-        tunnelSrc = cfg_.underlay;
-        tunnelDst = addr;
-        tunnelVni = vni;
-        return true;
-    };
-    // Resolves an sl_result output from port `p`'s pipeline. Returns false on drop.
-    auto resolve = [&](const sl_result& r, uint16_t p, bool inbound) -> bool {
-        lang::IpAddr addr;
-        addr.family = static_cast<lang::Family>(r.out_family);
-        addr.value = (static_cast<lang::u128>(r.out_addr.hi) << 64) | r.out_addr.lo;
-        uint32_t vni = ports_[p].vni;
-        switch (r.out_kind) {
-            case SL_OUT_DROP: return false;
-            case SL_OUT_VM: local = -2; d.owner = d.owner; return true;  // deliver to p's VM
-            case SL_OUT_PORT:
-                if (r.out_index >= ports_.size()) return false;
-                if (ports_[r.out_index].dev == kNoPort) {  // a port of another host
-                    const PortInfo& rp = ports_[r.out_index];
-                    const lang::IpAddr* h = vmHost(rp.vni, cur.dstIp);
-                    return h != nullptr && toHost(*h, rp.vni);
-                }
-                if (inbound) {
-                    local = -3 - static_cast<int>(r.out_index);  // deliver, no more pipelines
-                } else {
-                    local = static_cast<int>(r.out_index);
-                }
-                return true;
-            case SL_OUT_UPLINK:
-                if (inbound) { local = -2; return true; }
-                if (cur.tunnelled()) {
-                    if (cur.outerDst == cfg_.underlay) {
-                        local = findLocalPort(cur.vni, cur.dstIp, false);
-                        return local >= 0;
-                    }
-                    tunnel = true;
-                    tunnelSrc = cur.outerSrc;
-                    tunnelDst = cur.outerDst;
-                    tunnelVni = cur.vni;
-                    return true;
-                }
-                if (int lp = findLocalPort(vni, cur.dstIp, false); lp >= 0) {
-                    local = lp;
-                    return true;
-                }
-                if (const lang::IpAddr* h = vmHost(vni, cur.dstIp)) return toHost(*h, vni);
-                rawUplink = true;
-                return true;
-            case SL_OUT_HOST:
-            case SL_OUT_GATEWAY:
-                return toHost(addr, cur.tunnelled() ? cur.vni : vni);
-            case SL_OUT_ECMP: {
-                if (r.out_index >= policy.ecmpGroups.size()) return false;
-                const auto& members = policy.ecmpGroups[r.out_index].members;
-                if (members.empty()) return false;
-                uint32_t total = 0;
-                for (const auto& mbr : members) total += std::max(1u, mbr.weight);
-                uint32_t pick = entropy(key) % total;
-                for (const auto& mbr : members) {
-                    uint32_t w = std::max(1u, mbr.weight);
-                    if (pick < w) return toHost(mbr.address, vni);
-                    pick -= w;
-                }
-                return false;
-            }
-            default: return false;
-        }
-    };
-
-    uint16_t deliverPort = kNoPort;
-    if (key.ingress != kUplinkIngress) {
-        uint16_t p = key.ingress;
-        d.owner = p;
-        sl_result r;
-        runPipeline(worker, d, p, Direction::Out, cur, r);
-        if (r.verdict != SL_VERDICT_ALLOW) return fail(DropReason::PolicyDeny, "policy deny");
-        cur = metaToHeaders(r.out);
-        if (!resolve(r, p, false)) return fail(DropReason::NoRoute, "no route");
-        if (local == -2) deliverPort = p;
-    } else {
-        if (inTunnelled && !(in.outerDst == cfg_.underlay))
-            return fail(DropReason::NotForThisHost, "outer destination is not this host");
-        local = findLocalPort(in.vni, in.dstIp, !inTunnelled);
-        if (local < 0) return fail(DropReason::NoLocalPort, "no local port for destination");
-        d.owner = static_cast<uint16_t>(local);
-    }
-    if (local <= -3) {
-        deliverPort = static_cast<uint16_t>(-3 - local);
-    } else if (local >= 0) {
-        auto p = static_cast<uint16_t>(local);
-        tunnel = rawUplink = false;
-        local = -1;
-        sl_result r;
-        runPipeline(worker, d, p, Direction::In, cur, r);
-        if (r.verdict != SL_VERDICT_ALLOW) return fail(DropReason::PolicyDeny, "policy deny");
-        cur = metaToHeaders(r.out);
-        if (!resolve(r, p, true)) return fail(DropReason::NoRoute, "no route");
-        if (local == -2) deliverPort = p;
-        else if (local <= -3) deliverPort = static_cast<uint16_t>(-3 - local);
-        else if (local >= 0) deliverPort = static_cast<uint16_t>(local);  // hairpin host route
-    } else if (local == -1 && !tunnel && !rawUplink && deliverPort == kNoPort) {
-        return fail(DropReason::NoLocalPort, "no local port for destination");
-    }
-
-    // Build the forward transposition and the headers as they leave.
-    Headers inner = withoutTunnel(cur);
-    Headers delivered;  // as on the wire at egress, for the reply key
-    uint16_t replyIngress;
-    Headers finalInner = inner;
-    if (cur.tunnelled() && !tunnel && deliverPort == kNoPort && !rawUplink) {
-        return fail(DropReason::NoRoute, "no egress");
-    }
-    bool ok = true;
-    if (deliverPort != kNoPort) {
-        uint8_t l2[12];
-        macBytes(ports_[deliverPort].mac, l2);
-        macBytes(cfg_.gatewayMac, l2 + 6);
-        ok = buildTransposition(in, inTunnelled, finalInner, l2, nullptr, ports_[deliverPort].dev,
-                                d.fwd);
-        delivered = finalInner;
-        delivered.dstMac = ports_[deliverPort].mac;
-        delivered.srcMac = cfg_.gatewayMac;
-        replyIngress = deliverPort;
-        if (describe) d.egress = "port:" + ports_[deliverPort].name;
-    } else {
-        if (uplinkDev_ < 0) return fail(DropReason::NoRoute, "no uplink configured");
-        if (tunnel) {
-            EncapSpec e;
-            e.srcMac = macValue(uplinkMac_);
-            e.dstMac = hostMac(tunnelDst);
-            e.src = tunnelSrc;
-            e.dst = tunnelDst;
-            e.vni = tunnelVni;
-            e.udpSrcPort = entropy(key);
-            ok = buildTransposition(in, inTunnelled, finalInner, nullptr, &e,
-                                    static_cast<uint16_t>(uplinkDev_), d.fwd);
-            delivered = finalInner;
-            delivered.vni = tunnelVni;
-            delivered.outerSrc = tunnelSrc;
-            delivered.outerDst = tunnelDst;
-            if (describe) d.egress = "tunnel:" + tunnelDst.str() + " vni " + std::to_string(tunnelVni);
-        } else {
-            uint8_t l2[12];
-            macBytes(cfg_.nextHopMac, l2);
-            std::memcpy(l2 + 6, uplinkMac_, 6);
-            ok = buildTransposition(in, inTunnelled, finalInner, l2, nullptr,
-                                    static_cast<uint16_t>(uplinkDev_), d.fwd);
-            delivered = finalInner;
-            if (describe) d.egress = "uplink";
-        }
-        delivered.srcMac = delivered.dstMac = 0;  // uplink keys carry no MACs
-        replyIngress = kUplinkIngress;
-    }
-    if (!ok) return fail(DropReason::SlowPathError, "transposition not expressible");
-
-    // Session pair for stateful rules, created on the VM side (VFP 6.4.1): the reply, as it
-    // will arrive at the egress, is turned back into the reply of the original packet.
-    bool stateful = false;
-    uint32_t idle = 0;
-    const sl_policy_desc& desc = pl->slowPath->descriptor();
-    for (unsigned i = 0; i < d.nRuns; ++i) {
-        const sl_result& r = d.runs[i].result;
-        for (unsigned s = 0; s < r.n_steps && s < SL_MAX_STEPS; ++s) {
-            if (!(r.stateful_mask >> s & 1)) continue;
-            stateful = true;
-            uint32_t id = r.step_rule[s];
-            if (id < desc.n_rules && desc.rules[id].idle_timeout_ms > 0)
-                idle = static_cast<uint32_t>(desc.rules[id].idle_timeout_ms);
-        }
-    }
-    bool tcp = in.proto == lang::kProtoTcp;
-    if (tcp) {
-        d.idleMs = static_cast<uint32_t>(idle ? idle : cfg_.sessions.tcpEstablishedMs);
-    } else {
-        d.idleMs = static_cast<uint32_t>(idle ? idle : cfg_.sessions.udpMs);
-    }
-    bool synOnly = (tcpFlags & (kTcpSyn | kTcpAck | kTcpRst)) == kTcpSyn;
-    if (stateful && (!tcp || synOnly)) {
-        d.pair = true;
-        d.tcpTrack = tcp;
-        d.revKey = replyKey(delivered, replyIngress, key.srcPort);
-        Headers revIn = keyToHeaders(d.revKey, 0, in.dscp);
-        Headers revOut = reversed(withoutTunnel(in));
-        revOut.dscp = revIn.dscp;
-        bool revTunnelled = d.revKey.outerFamily != 0;
-        if (key.ingress != kUplinkIngress) {
-            uint8_t l2[12];
-            macBytes(ports_[key.ingress].mac, l2);
-            macBytes(cfg_.gatewayMac, l2 + 6);
-            ok = buildTransposition(revIn, revTunnelled, revOut, l2, nullptr,
-                                    ports_[key.ingress].dev, d.rev);
-        } else if (inTunnelled) {
-            EncapSpec e;
-            e.srcMac = macValue(uplinkMac_);
-            e.dstMac = hostMac(in.outerSrc);
-            e.src = in.outerDst;
-            e.dst = in.outerSrc;
-            e.vni = in.vni;
-            e.udpSrcPort = entropy(key);
-            ok = buildTransposition(revIn, revTunnelled, revOut, nullptr, &e,
-                                    static_cast<uint16_t>(uplinkDev_), d.rev);
-        } else {
-            uint8_t l2[12];
-            macBytes(cfg_.nextHopMac, l2);
-            std::memcpy(l2 + 6, uplinkMac_, 6);
-            ok = buildTransposition(revIn, revTunnelled, revOut, l2, nullptr,
-                                    static_cast<uint16_t>(uplinkDev_), d.rev);
-        }
-        if (!ok) d.pair = false;
-    }
-    return true;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Installing sessions.
@@ -423,7 +109,7 @@ bool Datapath::resimulate(unsigned worker, uint32_t slot) {
     const SessionCold& c = table_->cold(slot);
     Decision d;
     uint8_t flags = s.tcpTracked ? kTcpSyn : 0;
-    if (!decide(worker, c.origin, flags, 0, d, false)) return false;
+    decide(worker, c.origin, flags, 0, d);
     if (s.role == SessionRole::Reverse) {
         if (d.drop == DropReason::None && d.pair && std::memcmp(&d.revKey, &c.key, sizeof(FlowKey)) == 0) {
             s.act = d.rev;
@@ -611,7 +297,7 @@ void Datapath::processBurst(WorkerCtx& w, uint16_t dev, rte_mbuf** pkts, uint16_
             ++st.misses;
             uint64_t t0 = rte_rdtsc();
             Decision d;
-            decide(w.id, keys[i], lays[i].tcpFlags, lays[i].dscp, d, false);
+            decide(w.id, keys[i], lays[i].tcpFlags, lays[i].dscp, d);
             DropReason refused = DropReason::None;
             slot = install(w.id, keys[i], d, now, refused);
             st.slowPathCycles += rte_rdtsc() - t0;
@@ -668,28 +354,51 @@ void Datapath::processBurst(WorkerCtx& w, uint16_t dev, rte_mbuf** pkts, uint16_
     }
 }
 
+// One pass of a worker over its receive devices; true when any burst was non-empty.
+bool Datapath::pollWorker(WorkerCtx& w, uint16_t burst) {
+    rte_mbuf* pkts[kMaxBurst];
+    bool busy = false;
+    for (uint16_t dev : w.rxDevs) {
+        uint16_t n = rte_eth_rx_burst(devices_[dev].ethPort, 0, pkts, burst);
+        if (n == 0) continue;
+        busy = true;
+        uint64_t t0 = rte_rdtsc();
+        processBurst(w, dev, pkts, n, t0);
+        w.stats->busyCycles += rte_rdtsc() - t0;
+    }
+    ++w.stats->loops;
+    if (busy) ++w.stats->busyLoops;
+    return busy;
+}
+
+uint16_t Datapath::burstSize() const {
+    return static_cast<uint16_t>(std::min<unsigned>(cfg_.burst, kMaxBurst));
+}
+
 int Datapath::workerMain(unsigned worker) {
     WorkerCtx& w = workers_[worker];
     table_->workerOnline(worker);
-    rte_mbuf* pkts[kMaxBurst];
-    const uint16_t burst = static_cast<uint16_t>(std::min<unsigned>(cfg_.burst, kMaxBurst));
+    const uint16_t burst = burstSize();
     while (running_.load(std::memory_order_relaxed)) {
-        bool busy = false;
-        for (uint16_t dev : w.rxDevs) {
-            uint16_t n = rte_eth_rx_burst(devices_[dev].ethPort, 0, pkts, burst);
-            if (n == 0) continue;
-            busy = true;
-            uint64_t t0 = rte_rdtsc();
-            processBurst(w, dev, pkts, n, t0);
-            w.stats->busyCycles += rte_rdtsc() - t0;
-        }
-        ++w.stats->loops;
-        if (busy) ++w.stats->busyLoops;
+        bool busy = pollWorker(w, burst);
         table_->quiescent(worker);
         if (!busy) rte_pause();
     }
     table_->workerOffline(worker);
     return 0;
+}
+
+bool Datapath::pollOnce(unsigned worker) {
+    if (started_ || worker >= workers_.size()) return false;
+    if (inlineWorker_ < 0) {
+        table_->workerOnline(worker);
+        inlineWorker_ = static_cast<int>(worker);
+    } else if (inlineWorker_ != static_cast<int>(worker)) {
+        return false;  // one calling thread stands for one worker
+    }
+    bool busy = pollWorker(workers_[worker], burstSize());
+    table_->quiescent(worker);
+    return busy;
 }
 
 }  // namespace sluice::rt

@@ -64,10 +64,46 @@ struct PipelineRun {
     sl_result result;
 };
 
-// What the slow path decided for a key, ready to install.
+// Where a packet goes after a pipeline stage of decide() (VPP next-node style).
+enum class NextHop : uint8_t {
+    Drop,         // no next hop: Decision::drop and ::detail say why
+    InboundPort,  // run `port`'s inbound pipeline next (local switching)
+    DeliverVm,    // deliver to `port`'s VM; no further pipeline
+    Tunnel,       // VXLAN from tunnelSrc to tunnelDst with `vni`, through the uplink
+    Uplink,       // plain, to the uplink's next hop
+};
+
+struct Egress {
+    NextHop hop = NextHop::Drop;
+    uint16_t port = kNoPort;  // InboundPort, DeliverVm
+    uint32_t vni = 0;         // Tunnel
+    lang::IpAddr tunnelSrc, tunnelDst;
+};
+
+// Why decide() dropped a packet, finer than DropReason (for `ctl trace`): one list, X-macro.
+#define SLUICE_DROP_DETAILS(X)                                 \
+    X(None, "none")                                            \
+    X(PolicyDeny, "policy deny")                               \
+    X(NoRoute, "no route")                                     \
+    X(NotForThisHost, "outer destination is not this host")    \
+    X(NoLocalPort, "no local port for destination")            \
+    X(NoEgress, "no egress")                                   \
+    X(NoUplink, "no uplink configured")                        \
+    X(NotExpressible, "transposition not expressible")
+
+enum class DropDetail : uint8_t {
+#define SLUICE_DETAIL_ENUM(name, text) name,
+    SLUICE_DROP_DETAILS(SLUICE_DETAIL_ENUM)
+#undef SLUICE_DETAIL_ENUM
+};
+const char* dropDetailText(DropDetail d);
+
+// What the slow path decided for a key, ready to install. Plain data: no allocation.
 struct Decision {
     DropReason drop = DropReason::None;
+    DropDetail detail = DropDetail::None;
     uint16_t owner = kUplinkIngress;
+    Egress egress;  // the final next hop (DeliverVm, Tunnel or Uplink) unless dropped
     Transposition fwd;
     PipelineRun runs[2];
     unsigned nRuns = 0;
@@ -76,7 +112,6 @@ struct Decision {
     Transposition rev;
     uint32_t idleMs = 0;
     bool tcpTrack = false;
-    std::string egress;  // description, filled only when `describe` is set
 };
 
 class Datapath {
@@ -100,6 +135,9 @@ public:
 
     // Public for the worker launch trampoline.
     int workerMain(unsigned worker);
+    // One loop iteration of `worker` on the calling thread (runtime not started): deterministic
+    // benchmarks and tests. False when nothing was received (or the runtime runs).
+    bool pollOnce(unsigned worker);
 
 private:
     struct PortInfo {
@@ -116,10 +154,23 @@ private:
     };
 
     Status setupDevice(Device& d, unsigned index);
+    bool pollWorker(WorkerCtx& w, uint16_t burst);
+    uint16_t burstSize() const;
     void processBurst(WorkerCtx& w, uint16_t dev, rte_mbuf** pkts, uint16_t n, uint64_t now);
     void handleArp(WorkerCtx& w, uint16_t dev, rte_mbuf* m, const PacketLayout& lay);
-    bool decide(unsigned worker, const FlowKey& key, uint8_t tcpFlags, uint8_t dscp,
-                Decision& d, bool describe);
+    // The miss path (decision.cpp): stages, each leaving the next hop or a drop.
+    struct Walk;
+    void decide(unsigned worker, const FlowKey& key, uint8_t tcpFlags, uint8_t dscp,
+                Decision& d);
+    bool ingressStage(unsigned worker, Walk& w, Decision& d, Egress& e);
+    bool inboundStage(unsigned worker, Walk& w, Decision& d, Egress& e);
+    bool forwardStage(Walk& w, Decision& d, const Egress& e);
+    void pairStage(const Walk& w, uint8_t tcpFlags, Decision& d);
+    Egress resolveOutput(const Walk& w, const sl_result& r, uint16_t p, bool inbound) const;
+    Egress ecmpMember(const Walk& w, const sl_result& r, uint32_t vni) const;
+    Egress toHost(const lang::IpAddr& addr, uint32_t vni, const lang::IpAddr& dst) const;
+    Egress localPortFor(uint32_t vni, const lang::IpAddr& dst) const;
+    std::string describeDecision(const Decision& d) const;
     void runPipeline(unsigned worker, Decision& d, uint16_t port, lang::Direction dir,
                      const lang::Headers& in, sl_result& out);
     uint32_t install(unsigned worker, const FlowKey& key, const Decision& d, uint64_t now,
@@ -173,6 +224,7 @@ private:
     std::vector<uint64_t> retiredRulePackets_, retiredLayerPackets_;
     uint64_t sessionsAged_ = 0, sessionsFlushed_ = 0;
     bool started_ = false;
+    int inlineWorker_ = -1;  // the worker pollOnce() registered with RCU, or -1
     bool devicesStopped_ = false;
 };
 

@@ -324,6 +324,10 @@ Status Datapath::start(bool controlSocket) {
     if (lcores_.size() < cfg_.workers)
         return makeError("EAL has " + std::to_string(lcores_.size()) + " worker lcores, need " +
                          std::to_string(cfg_.workers));
+    if (inlineWorker_ >= 0) {  // pollOnce() ran before: its RCU registration goes
+        table_->workerOffline(static_cast<unsigned>(inlineWorker_));
+        inlineWorker_ = -1;
+    }
     running_ = true;
     static std::vector<std::pair<Datapath*, unsigned>> args;
     args.clear();
@@ -541,6 +545,7 @@ Expected<std::unique_ptr<Runtime>> Runtime::create(const RunConfig& config,
 
 Status Runtime::start(bool controlSocket) { return dp_->start(controlSocket); }
 void Runtime::stop() { dp_->stop(); }
+bool Runtime::pollOnce(unsigned worker) { return dp_->pollOnce(worker); }
 std::string Runtime::control(const std::string& request) { return dp_->control(request); }
 Status Runtime::reload(std::shared_ptr<const lang::Policy> policy, std::unique_ptr<SlowPath> sp) {
     return dp_->reload(std::move(policy), std::move(sp));

@@ -266,6 +266,18 @@ TEST(RuntimeRing, ControlStatsPrometheusTraceFlush) {
     ASSERT_EQ(t["pipelines"].size(), 2u);
     EXPECT_EQ(t["pipelines"][1]["port"], "vm2");
     EXPECT_EQ(t["pipelines"][1]["layers"][1]["rule"], "(default)");
+    EXPECT_EQ(t["egress"], "drop (policy deny)");
+    // Egress descriptions (built from the decision's next hop, outside the fast path).
+    auto egress = [&](const std::string& packet) {
+        auto r = h.ctl({{"cmd", "trace"}, {"packet", packet}, {"format", "json"}});
+        EXPECT_TRUE(r["ok"].get<bool>()) << r.dump();
+        return nlohmann::json::parse(r["output"].get<std::string>())["egress"].get<std::string>();
+    };
+    EXPECT_EQ(egress("tcp 10.10.0.1:1234 -> 10.10.0.2:8080 flags S"), "port:vm2");
+    EXPECT_EQ(egress("udp 10.10.0.1:1234 -> 10.10.0.3:53"), "tunnel:192.168.100.2 vni 100");
+    EXPECT_EQ(egress("udp 10.10.0.1:1234 -> 8.8.8.8:53"), "uplink");
+    EXPECT_EQ(egress("udp 10.20.0.1:1234 -> 10.99.0.1:53 in"),
+              "drop (no local port for destination)");
     tr = h.ctl({{"cmd", "trace"}, {"packet", "tcp 10.10.0.1:1234 -> 10.10.0.100:80 flags S"}});
     ASSERT_TRUE(tr["ok"].get<bool>());
     EXPECT_NE(tr["output"].get<std::string>().find("rule web_vip"), std::string::npos);

@@ -43,6 +43,11 @@ public:
     Status start(bool controlSocket = true);
     void stop();
 
+    // Runs one iteration of worker `worker`'s loop (receive bursts, process, transmit) on the
+    // calling thread, for a runtime that was not started: deterministic single-thread
+    // benchmarks (bench/runtime --single-core) and tests. Returns whether any packet arrived.
+    bool pollOnce(unsigned worker = 0);
+
     // One control request (the JSON the control socket accepts; docs/operations.md) and its
     // reply. Safe to call while running.
     std::string control(const std::string& requestJson);

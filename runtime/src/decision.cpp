@@ -1,0 +1,389 @@
+// The miss path (VFP 6.1, the flow compiler): what the pipelines decide for a new flow and the
+// transpositions to cache. decide() runs named stages, VPP next-node style; each leaves the
+// packet's next hop (NextHop) or a drop in the Decision:
+//   1. ingressStage  the sender's outbound pipeline (VM ingress), or for the uplink the
+//                    tunnel check and the local port owning the destination
+//   2. inboundStage  the receiving local port's inbound pipeline (when the next hop is one)
+//   3. forwardStage  the forward transposition for the egress: deliver to a VM, VXLAN tunnel
+//                    to a host, or plain uplink
+//   4. pairStage     the reverse entry of a stateful flow (VFP 6.4.1)
+// No strings and no allocation here (tests/unit/runtime/miss_alloc_test.cpp counts them);
+// `ctl trace` turns a Decision into text afterwards (describeDecision).
+#include <cstring>
+
+#include "datapath.h"
+
+namespace sluice::rt {
+namespace {
+
+using lang::Direction;
+using lang::Headers;
+
+constexpr uint8_t kTcpSyn = 0x02, kTcpRst = 0x04, kTcpAck = 0x10;
+
+void macBytes(uint64_t mac, uint8_t* b) {
+    for (int i = 0; i < 6; ++i) b[i] = static_cast<uint8_t>(mac >> (40 - 8 * i));
+}
+uint64_t macValue(const uint8_t* b) {
+    uint64_t v = 0;
+    for (int i = 0; i < 6; ++i) v = v << 8 | b[i];
+    return v;
+}
+
+Headers withoutTunnel(Headers h) {
+    h.vni = 0;
+    h.outerSrc = {};
+    h.outerDst = {};
+    return h;
+}
+
+Headers reversed(const Headers& h) {
+    Headers r = lang::replyHeaders(h);
+    r.tcpFlags = 0;
+    return r;
+}
+
+Egress hopTo(NextHop hop, uint16_t port) {
+    Egress e;
+    e.hop = hop;
+    e.port = port;
+    return e;
+}
+
+// Stops the decision with a drop; the stages return its value (false: no further stage).
+bool fail(Decision& d, DropReason r, DropDetail why) {
+    d.drop = r;
+    d.detail = why;
+    d.egress = Egress{};
+    return false;
+}
+
+}  // namespace
+
+const char* dropDetailText(DropDetail d) {
+    switch (d) {
+#define SLUICE_DETAIL_TEXT(name, text) \
+    case DropDetail::name: return text;
+        SLUICE_DROP_DETAILS(SLUICE_DETAIL_TEXT)
+#undef SLUICE_DETAIL_TEXT
+    }
+    return "?";
+}
+
+// The walk of one packet through the stages.
+struct Datapath::Walk {
+    const FlowKey& key;
+    const Pipeline& pl;
+    Headers in;   // as it arrived
+    Headers cur;  // as rewritten by the pipelines so far
+    bool inTunnelled;
+    Headers delivered{};  // as on the wire at egress (forwardStage), for the reply key
+    uint16_t replyIngress = kUplinkIngress;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Lookups used by the slow path (control data, immutable while running).
+
+int Datapath::findLocalPort(uint32_t vni, const lang::IpAddr& ip, bool anyVni) const {
+    for (size_t i = 0; i < ports_.size(); ++i) {
+        if (ports_[i].dev == kNoPort) continue;  // bound on another host
+        if (!anyVni && ports_[i].vni != vni) continue;
+        for (const auto& a : ports_[i].ips) {
+            if (a == ip) return static_cast<int>(i);
+        }
+    }
+    return -1;
+}
+
+const lang::IpAddr* Datapath::vmHost(uint32_t vni, const lang::IpAddr& ip) const {
+    for (const auto& v : cfg_.vms) {
+        if (v.vni == vni && v.ip == ip) return &v.host;
+    }
+    return nullptr;
+}
+
+uint64_t Datapath::hostMac(const lang::IpAddr& host) const {
+    for (const auto& h : cfg_.hosts) {
+        if (h.address == host) return h.mac;
+    }
+    return 0xffffffffffffULL;
+}
+
+uint16_t Datapath::entropy(const FlowKey& key) const {
+    // VXLAN source port from the inner flow (RFC 7348 5): 49152-65535.
+    uint32_t h = 2166136261u;
+    const auto* b = reinterpret_cast<const uint8_t*>(&key);
+    for (size_t i = 0; i < offsetof(FlowKey, srcMac); ++i) h = (h ^ b[i]) * 16777619u;
+    h ^= key.srcPort * 31u + key.dstPort + key.proto;
+    return static_cast<uint16_t>(49152 + (h % 16384));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Next-hop resolution.
+
+void Datapath::runPipeline(unsigned worker, Decision& d, uint16_t port, Direction dir,
+                           const Headers& in, sl_result& out) {
+    sl_meta m = headersToMeta(in);
+    Pipeline* p = pipeline_.load(std::memory_order_acquire);
+    p->slowPath->run(worker, port, dir, m, out);
+    if (d.nRuns < 2) {
+        d.runs[d.nRuns].port = port;
+        d.runs[d.nRuns].dir = static_cast<uint8_t>(dir);
+        d.runs[d.nRuns].result = out;
+        ++d.nRuns;
+    }
+}
+
+// The local port with (vni, dst) as the next pipeline, or a drop.
+Egress Datapath::localPortFor(uint32_t vni, const lang::IpAddr& dst) const {
+    int lp = findLocalPort(vni, dst, false);
+    return lp >= 0 ? hopTo(NextHop::InboundPort, static_cast<uint16_t>(lp)) : Egress{};
+}
+
+// A host address: this host (then the local port of the destination) or a VXLAN tunnel.
+Egress Datapath::toHost(const lang::IpAddr& addr, uint32_t vni, const lang::IpAddr& dst) const {
+    if (addr == cfg_.underlay) return localPortFor(vni, dst);
+    Egress e = hopTo(NextHop::Tunnel, kNoPort);
+    e.tunnelSrc = cfg_.underlay;
+    e.tunnelDst = addr;
+    e.vni = vni;
+    return e;
+}
+
+// An ECMP group member by flow hash and weights (Achelous 5.2).
+Egress Datapath::ecmpMember(const Walk& w, const sl_result& r, uint32_t vni) const {
+    const auto& groups = w.pl.policy->ecmpGroups;
+    if (r.out_index >= groups.size()) return {};
+    const auto& members = groups[r.out_index].members;
+    if (members.empty()) return {};
+    uint64_t total = 0;
+    for (const auto& mbr : members) total += std::max(1u, mbr.weight);
+    uint64_t pick = entropy(w.key) % total;
+    for (const auto& mbr : members) {
+        uint64_t wt = std::max(1u, mbr.weight);
+        if (pick < wt) return toHost(mbr.address, vni, w.cur.dstIp);
+        pick -= wt;
+    }
+    return {};
+}
+
+// Where the output of port `p`'s pipeline leads. `inbound`: the inbound pipeline decided (its
+// port outputs deliver; no further pipeline runs).
+Egress Datapath::resolveOutput(const Walk& w, const sl_result& r, uint16_t p, bool inbound) const {
+    const Headers& cur = w.cur;
+    const uint32_t vni = ports_[p].vni;
+    switch (r.out_kind) {
+        case SL_OUT_VM: return hopTo(NextHop::DeliverVm, p);
+        case SL_OUT_PORT: {
+            if (r.out_index >= ports_.size()) return {};
+            const PortInfo& rp = ports_[r.out_index];
+            if (rp.dev == kNoPort) {  // a port of another host
+                const lang::IpAddr* h = vmHost(rp.vni, cur.dstIp);
+                return h != nullptr ? toHost(*h, rp.vni, cur.dstIp) : Egress{};
+            }
+            auto idx = static_cast<uint16_t>(r.out_index);
+            return hopTo(inbound ? NextHop::DeliverVm : NextHop::InboundPort, idx);
+        }
+        case SL_OUT_UPLINK:
+            if (inbound) return hopTo(NextHop::DeliverVm, p);
+            if (cur.tunnelled()) {
+                if (cur.outerDst == cfg_.underlay) return localPortFor(cur.vni, cur.dstIp);
+                Egress e = hopTo(NextHop::Tunnel, kNoPort);
+                e.tunnelSrc = cur.outerSrc;
+                e.tunnelDst = cur.outerDst;
+                e.vni = cur.vni;
+                return e;
+            }
+            if (Egress e = localPortFor(vni, cur.dstIp); e.hop != NextHop::Drop) return e;
+            if (const lang::IpAddr* h = vmHost(vni, cur.dstIp)) return toHost(*h, vni, cur.dstIp);
+            return hopTo(NextHop::Uplink, kNoPort);
+        case SL_OUT_HOST:
+        case SL_OUT_GATEWAY: {
+            lang::IpAddr addr;
+            addr.family = static_cast<lang::Family>(r.out_family);
+            addr.value = (static_cast<lang::u128>(r.out_addr.hi) << 64) | r.out_addr.lo;
+            return toHost(addr, cur.tunnelled() ? cur.vni : vni, cur.dstIp);
+        }
+        case SL_OUT_ECMP: return ecmpMember(w, r, vni);
+        default: return {};  // SL_OUT_DROP and unknown kinds
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The stages.
+
+bool Datapath::ingressStage(unsigned worker, Walk& w, Decision& d, Egress& e) {
+    if (w.key.ingress != kUplinkIngress) {
+        uint16_t p = w.key.ingress;
+        d.owner = p;
+        sl_result r;
+        runPipeline(worker, d, p, Direction::Out, w.cur, r);
+        if (r.verdict != SL_VERDICT_ALLOW)
+            return fail(d, DropReason::PolicyDeny, DropDetail::PolicyDeny);
+        w.cur = metaToHeaders(r.out);
+        e = resolveOutput(w, r, p, false);
+        if (e.hop == NextHop::Drop) return fail(d, DropReason::NoRoute, DropDetail::NoRoute);
+        return true;
+    }
+    if (w.inTunnelled && !(w.in.outerDst == cfg_.underlay))
+        return fail(d, DropReason::NotForThisHost, DropDetail::NotForThisHost);
+    int local = findLocalPort(w.in.vni, w.in.dstIp, !w.inTunnelled);
+    if (local < 0) return fail(d, DropReason::NoLocalPort, DropDetail::NoLocalPort);
+    d.owner = static_cast<uint16_t>(local);
+    e = hopTo(NextHop::InboundPort, static_cast<uint16_t>(local));
+    return true;
+}
+
+bool Datapath::inboundStage(unsigned worker, Walk& w, Decision& d, Egress& e) {
+    const uint16_t p = e.port;
+    sl_result r;
+    runPipeline(worker, d, p, Direction::In, w.cur, r);
+    if (r.verdict != SL_VERDICT_ALLOW) return fail(d, DropReason::PolicyDeny, DropDetail::PolicyDeny);
+    w.cur = metaToHeaders(r.out);
+    e = resolveOutput(w, r, p, true);
+    if (e.hop == NextHop::Drop) return fail(d, DropReason::NoRoute, DropDetail::NoRoute);
+    // A host route back to this host: deliver to that port, no second inbound pipeline.
+    if (e.hop == NextHop::InboundPort) e.hop = NextHop::DeliverVm;
+    return true;
+}
+
+bool Datapath::forwardStage(Walk& w, Decision& d, const Egress& e) {
+    const Headers finalInner = withoutTunnel(w.cur);
+    bool ok = false;
+    switch (e.hop) {
+        case NextHop::DeliverVm: {
+            const PortInfo& port = ports_[e.port];
+            uint8_t l2[12];
+            macBytes(port.mac, l2);
+            macBytes(cfg_.gatewayMac, l2 + 6);
+            ok = buildTransposition(w.in, w.inTunnelled, finalInner, l2, nullptr, port.dev, d.fwd);
+            w.delivered = finalInner;
+            w.delivered.dstMac = port.mac;
+            w.delivered.srcMac = cfg_.gatewayMac;
+            w.replyIngress = e.port;
+            break;
+        }
+        case NextHop::Tunnel: {
+            if (uplinkDev_ < 0) return fail(d, DropReason::NoRoute, DropDetail::NoUplink);
+            EncapSpec spec;
+            spec.srcMac = macValue(uplinkMac_);
+            spec.dstMac = hostMac(e.tunnelDst);
+            spec.src = e.tunnelSrc;
+            spec.dst = e.tunnelDst;
+            spec.vni = e.vni;
+            spec.udpSrcPort = entropy(w.key);
+            ok = buildTransposition(w.in, w.inTunnelled, finalInner, nullptr, &spec,
+                                    static_cast<uint16_t>(uplinkDev_), d.fwd);
+            w.delivered = finalInner;
+            w.delivered.vni = e.vni;
+            w.delivered.outerSrc = e.tunnelSrc;
+            w.delivered.outerDst = e.tunnelDst;
+            w.delivered.srcMac = w.delivered.dstMac = 0;  // uplink keys carry no MACs
+            w.replyIngress = kUplinkIngress;
+            break;
+        }
+        case NextHop::Uplink: {
+            if (uplinkDev_ < 0) return fail(d, DropReason::NoRoute, DropDetail::NoUplink);
+            uint8_t l2[12];
+            macBytes(cfg_.nextHopMac, l2);
+            std::memcpy(l2 + 6, uplinkMac_, 6);
+            ok = buildTransposition(w.in, w.inTunnelled, finalInner, l2, nullptr,
+                                    static_cast<uint16_t>(uplinkDev_), d.fwd);
+            w.delivered = finalInner;
+            w.delivered.srcMac = w.delivered.dstMac = 0;
+            w.replyIngress = kUplinkIngress;
+            break;
+        }
+        default: return fail(d, DropReason::NoRoute, DropDetail::NoEgress);
+    }
+    if (!ok) return fail(d, DropReason::SlowPathError, DropDetail::NotExpressible);
+    d.egress = e;
+    return true;
+}
+
+// Session pair for stateful rules, created on the VM side (VFP 6.4.1): the reply, as it will
+// arrive at the egress, is turned back into the reply of the original packet.
+void Datapath::pairStage(const Walk& w, uint8_t tcpFlags, Decision& d) {
+    bool stateful = false;
+    uint32_t idle = 0;
+    const sl_policy_desc& desc = w.pl.slowPath->descriptor();
+    for (unsigned i = 0; i < d.nRuns; ++i) {
+        const sl_result& r = d.runs[i].result;
+        for (unsigned s = 0; s < r.n_steps && s < SL_MAX_STEPS; ++s) {
+            if (!(r.stateful_mask >> s & 1)) continue;
+            stateful = true;
+            uint32_t id = r.step_rule[s];
+            if (id < desc.n_rules && desc.rules[id].idle_timeout_ms > 0)
+                idle = static_cast<uint32_t>(desc.rules[id].idle_timeout_ms);
+        }
+    }
+    const Headers& in = w.in;
+    const FlowKey& key = w.key;
+    bool tcp = in.proto == lang::kProtoTcp;
+    if (tcp) {
+        d.idleMs = static_cast<uint32_t>(idle ? idle : cfg_.sessions.tcpEstablishedMs);
+    } else {
+        d.idleMs = static_cast<uint32_t>(idle ? idle : cfg_.sessions.udpMs);
+    }
+    bool synOnly = (tcpFlags & (kTcpSyn | kTcpAck | kTcpRst)) == kTcpSyn;
+    if (!stateful || (tcp && !synOnly)) return;
+    d.pair = true;
+    d.tcpTrack = tcp;
+    d.revKey = replyKey(w.delivered, w.replyIngress, key.srcPort);
+    Headers revIn = keyToHeaders(d.revKey, 0, in.dscp);
+    Headers revOut = reversed(withoutTunnel(in));
+    revOut.dscp = revIn.dscp;
+    bool revTunnelled = d.revKey.outerFamily != 0;
+    bool ok;
+    if (key.ingress != kUplinkIngress) {
+        uint8_t l2[12];
+        macBytes(ports_[key.ingress].mac, l2);
+        macBytes(cfg_.gatewayMac, l2 + 6);
+        ok = buildTransposition(revIn, revTunnelled, revOut, l2, nullptr, ports_[key.ingress].dev,
+                                d.rev);
+    } else if (w.inTunnelled) {
+        EncapSpec e;
+        e.srcMac = macValue(uplinkMac_);
+        e.dstMac = hostMac(in.outerSrc);
+        e.src = in.outerDst;
+        e.dst = in.outerSrc;
+        e.vni = in.vni;
+        e.udpSrcPort = entropy(key);
+        ok = buildTransposition(revIn, revTunnelled, revOut, nullptr, &e,
+                                static_cast<uint16_t>(uplinkDev_), d.rev);
+    } else {
+        uint8_t l2[12];
+        macBytes(cfg_.nextHopMac, l2);
+        std::memcpy(l2 + 6, uplinkMac_, 6);
+        ok = buildTransposition(revIn, revTunnelled, revOut, l2, nullptr,
+                                static_cast<uint16_t>(uplinkDev_), d.rev);
+    }
+    if (!ok) d.pair = false;
+}
+
+void Datapath::decide(unsigned worker, const FlowKey& key, uint8_t tcpFlags, uint8_t dscp,
+                      Decision& d) {
+    d = Decision{};
+    const Pipeline* pl = pipeline_.load(std::memory_order_acquire);
+    Walk w{key, *pl, keyToHeaders(key, tcpFlags, dscp), {}, key.outerFamily != 0};
+    w.cur = w.in;
+    Egress e;
+    if (!ingressStage(worker, w, d, e)) return;
+    if (e.hop == NextHop::InboundPort && !inboundStage(worker, w, d, e)) return;
+    if (!forwardStage(w, d, e)) return;
+    pairStage(w, tcpFlags, d);
+}
+
+// Text for `ctl trace` (control path; never called by workers).
+std::string Datapath::describeDecision(const Decision& d) const {
+    if (d.drop != DropReason::None) return std::string("drop (") + dropDetailText(d.detail) + ")";
+    const Egress& e = d.egress;
+    switch (e.hop) {
+        case NextHop::DeliverVm: return "port:" + ports_[e.port].name;
+        case NextHop::Tunnel: return "tunnel:" + e.tunnelDst.str() + " vni " + std::to_string(e.vni);
+        case NextHop::Uplink: return "uplink";
+        default: return "?";
+    }
+}
+
+}  // namespace sluice::rt

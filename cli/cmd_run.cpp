@@ -1,9 +1,13 @@
 // `sluice run CONFIG`: the vSwitch daemon. Loads the policy named by the config, builds the
 // slow path (compiled by default, the interpreter on request or when no compiler is built),
 // starts DPDK (no hugepages needed) and runs until SIGINT/SIGTERM or --duration.
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
 #include <csignal>
-#include <ctime>
 #include <iostream>
+#include <thread>
 #include <nlohmann/json.hpp>
 
 #include "command.h"
@@ -22,7 +26,50 @@ struct RunOptions {
     bool quiet = false;
 };
 
+// Signals: SIGINT/SIGTERM/SIGHUP are blocked in every thread (set before any thread starts,
+// so EAL lcores, the maintenance and control threads inherit the mask) and taken by one
+// signal thread. During start-up (policy compile, EAL, devices) SIGINT/SIGTERM end the process
+// at once with exit 1 and a message, so a hung start can be stopped without SIGKILL (no socket
+// is served yet; a socket left behind is stale and the next daemon replaces it). Once running
+// they stop the daemon cleanly. SIGHUP is ignored (noted on stderr) until hot reload makes it
+// reload. SIGPIPE is ignored: a control client that goes away is not a reason to die.
+std::atomic<bool> gRunning{false};
+std::atomic<int> gStopSignal{0};
+
+void startSignalThread(const sigset_t& set) {
+    std::thread([set] {
+        for (;;) {
+            int sig = 0;
+            if (sigwait(&set, &sig) != 0) continue;
+            if (sig == SIGHUP) {
+                const char msg[] = "sluice run: SIGHUP ignored (reload is not implemented yet)\n";
+                if (write(2, msg, sizeof msg - 1) < 0) {
+                }
+                continue;
+            }
+            if (!gRunning.load()) {
+                const char* name = sig == SIGINT ? "SIGINT" : "SIGTERM";
+                std::string msg = std::string("sluice run: stopped by ") + name +
+                                  " during start-up\n";
+                if (write(2, msg.data(), msg.size()) < 0) {
+                }
+                _exit(kExitInputError);
+            }
+            gStopSignal = sig;
+        }
+    }).detach();
+}
+
 int runRun(const RunOptions& o) {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    std::signal(SIGPIPE, SIG_IGN);
+    startSignalThread(set);
+
     auto cfg = rt::loadRunConfig(o.config);
     if (!cfg) {
         std::cerr << "sluice run: error: " << cfg.error().str() << "\n";
@@ -41,14 +88,6 @@ int runRun(const RunOptions& o) {
         return kExitInputError;
     }
     if (!note.empty()) std::cerr << "sluice run: note: " << note << "\n";
-
-    // Signals are taken synchronously (sigtimedwait) by the main thread; block them before any
-    // thread starts so that the workers inherit the mask.
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &set, nullptr);
 
     auto eal = rt::ealArguments(*cfg);
     if (auto s = rt::initEal(eal); !s) {
@@ -71,13 +110,12 @@ int runRun(const RunOptions& o) {
                   << (*runtime)->slowPathKind() << ", control socket " << cfg->controlSocket
                   << "\n";
     }
-    timespec ts{0, 100 * 1000 * 1000};
-    double waited = 0;
-    for (;;) {
-        int sig = sigtimedwait(&set, nullptr, &ts);
-        if (sig == SIGINT || sig == SIGTERM) break;
-        waited += 0.1;
-        if (o.duration > 0 && waited >= o.duration) break;
+    gRunning = true;
+    auto begin = std::chrono::steady_clock::now();
+    while (gStopSignal.load() == 0) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        std::chrono::duration<double> waited = std::chrono::steady_clock::now() - begin;
+        if (o.duration > 0 && waited.count() >= o.duration) break;
     }
     (*runtime)->stop();
     if (o.json) {

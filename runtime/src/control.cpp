@@ -1,10 +1,12 @@
 // Control requests: counters (text, JSON, Prometheus), session dumps, live trace on the
 // current pipeline, flush; and the client side of the control socket.
+#include <poll.h>
 #include <rte_cycles.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstring>
 #include <iomanip>
 #include <nlohmann/json.hpp>
@@ -18,6 +20,8 @@ namespace sluice::rt {
 namespace {
 
 using nlohmann::json;
+
+constexpr size_t kMaxSessionsListed = 20000;  // `ctl sessions --limit` (docs/operations.md)
 
 std::string tpSummary(const Transposition& t) {
     if (t.flags & kTpDrop) return std::string("drop:") + dropReasonName(t.dropReason);
@@ -70,6 +74,7 @@ std::string Datapath::statsJson() {
         sum.resimulations += w.resimulations;
         sum.arpReplies += w.arpReplies;
         sum.slowPathCycles += w.slowPathCycles;
+        sum.uncachedDrops += w.uncachedDrops;
         sum.busyCycles += w.busyCycles;
     }
     json ports = json::array();
@@ -137,6 +142,10 @@ std::string Datapath::statsJson() {
     sess["max_per_port"] = table_->maxPerPort();
     sess["aged"] = sessionsAged_;
     sess["flushed"] = sessionsFlushed_;
+    // Drop entries of traffic from the uplink live in their own bounded budget.
+    sess["drop_cache"] = table_->used(kUplinkIngress);
+    sess["drop_cache_capacity"] = table_->maxPerPort();
+    sess["drops_not_cached"] = sum.uncachedDrops;
     j["sessions"] = sess;
     json lj = json::array();
     for (size_t l = 0; l < policy.layers.size(); ++l)
@@ -311,7 +320,8 @@ std::string Datapath::traceRequest(const std::string& packet, const std::string&
     }
     if (key.proto == lang::kProtoIcmp || key.proto == lang::kProtoIcmpV6) key.srcPort = 0;
     Decision d;
-    decide(0, key, h.tcpFlags, h.dscp, d);
+    // The control context: never a worker's slow-path scratch state (workers keep running).
+    decide(kControlContext, key, h.tcpFlags, h.dscp, d);
     uint32_t cached = table_->lookup(key);
     const sl_policy_desc& desc = pl->slowPath->descriptor();
     json j;
@@ -391,7 +401,8 @@ std::string Datapath::control(const std::string& request) {
                 if (format == "prometheus") return controlReply(true, prometheus());
                 return controlReply(true, statsText());
             case ControlCommand::Sessions: {
-                std::string out = sessionsJson(req->limit, req->port);
+                // Bounded: the reply must stay within the control server's reply limit.
+                std::string out = sessionsJson(std::min(req->limit, kMaxSessionsListed), req->port);
                 if (format == "json") return controlReply(true, out);
                 json j = json::parse(out);
                 std::ostringstream os;
@@ -442,19 +453,51 @@ Expected<std::string> controlRequest(const std::string& socketPath, const std::s
         close(fd);
         return makeError("cannot connect to " + socketPath + ": " + e + " (is `sluice run` up?)");
     }
-    timeval tv{10, 0};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    // The whole exchange within a deadline; the reply bounded (the server bounds it too).
+    constexpr int kTimeoutMs = 10000;
+    constexpr size_t kMaxReply = 64u << 20;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kTimeoutMs);
+    auto left = [&] {
+        auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      deadline - std::chrono::steady_clock::now())
+                      .count();
+        return static_cast<int>(std::max<long long>(0, ms));
+    };
     std::string req = request + "\n";
-    if (write(fd, req.data(), req.size()) != static_cast<ssize_t>(req.size())) {
-        close(fd);
-        return makeError("write to control socket failed");
+    size_t off = 0;
+    while (off < req.size()) {
+        pollfd p{fd, POLLOUT, 0};
+        if (poll(&p, 1, left()) <= 0) {
+            close(fd);
+            return makeError("timed out writing to the control socket");
+        }
+        ssize_t w = send(fd, req.data() + off, req.size() - off, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (w < 0 && (errno == EAGAIN || errno == EINTR)) continue;
+        if (w <= 0) {
+            close(fd);
+            return makeError("write to control socket failed");
+        }
+        off += static_cast<size_t>(w);
     }
     std::string out;
     char buf[65536];
     for (;;) {
-        ssize_t r = read(fd, buf, sizeof buf);
+        pollfd p{fd, POLLIN, 0};
+        int pr = poll(&p, 1, left());
+        if (pr == 0) {
+            close(fd);
+            return makeError("no complete reply from the daemon within " +
+                             std::to_string(kTimeoutMs / 1000) + " s");
+        }
+        if (pr < 0 && errno == EINTR) continue;
+        ssize_t r = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+        if (r < 0 && (errno == EAGAIN || errno == EINTR)) continue;
         if (r <= 0) break;
         out.append(buf, static_cast<size_t>(r));
+        if (out.size() > kMaxReply) {
+            close(fd);
+            return makeError("reply from the daemon too large");
+        }
     }
     close(fd);
     if (out.empty()) return makeError("no reply from the daemon");

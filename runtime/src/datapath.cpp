@@ -65,15 +65,21 @@ void Datapath::fillSession(uint32_t slot, const FlowKey& key, const FlowKey& ori
 uint32_t Datapath::install(unsigned, const FlowKey& key, const Decision& d, uint64_t now,
                            DropReason& refused) {
     unsigned n = d.pair ? 2 : 1;
-    refused = DropReason::SessionTableFull;
-    if (!table_->reserve(d.owner, n)) return kNoSlot;
+    // A drop decision for traffic from the uplink is charged to the uplink's own bounded
+    // budget (the drop cache), never to the VM it was addressed to: remote senders must not
+    // be able to fill a VM's session budget and lock it out. When the drop cache is full the
+    // packet is still dropped for its own reason, only not cached.
+    const bool remoteDrop = d.drop != DropReason::None && key.ingress == kUplinkIngress;
+    const uint16_t owner = remoteDrop ? kUplinkIngress : d.owner;
+    refused = remoteDrop ? d.drop : DropReason::SessionTableFull;
+    if (!table_->reserve(owner, n)) return kNoSlot;
     uint32_t f = table_->allocSlot();
     uint32_t r = d.pair ? table_->allocSlot() : kNoSlot;
     if (f == kNoSlot || (d.pair && r == kNoSlot)) {
         // Slots are bounded by the budgets; this only happens while reclamation lags.
         if (f != kNoSlot) table_->freeSlot(f);
         if (r != kNoSlot) table_->freeSlot(r);
-        table_->unreserve(d.owner, n);
+        table_->unreserve(owner, n);
         return kNoSlot;
     }
     Transposition fwd = d.fwd;
@@ -83,19 +89,20 @@ uint32_t Datapath::install(unsigned, const FlowKey& key, const Decision& d, uint
         fwd.dropReason = d.drop;
     }
     fillSession(f, key, key, d, fwd, d.pair ? SessionRole::Forward : SessionRole::Single, now);
+    table_->at(f).owner = owner;
     if (d.pair) {
         fillSession(r, d.revKey, key, d, d.rev, SessionRole::Reverse, now);
         table_->at(f).pair = r;
         table_->at(r).pair = f;
         if (!table_->publish(r)) {  // r went back to the pool
             table_->freeSlot(f);
-            table_->unreserve(d.owner, n);
+            table_->unreserve(owner, n);
             return kNoSlot;
         }
     }
     if (!table_->publish(f)) {  // f went back to the pool
         if (d.pair) table_->remove(r);  // its budget is returned when it is reclaimed
-        table_->unreserve(d.owner, 1);
+        table_->unreserve(owner, 1);
         return kNoSlot;
     }
     refused = DropReason::None;
@@ -302,6 +309,7 @@ void Datapath::processBurst(WorkerCtx& w, uint16_t dev, rte_mbuf** pkts, uint16_
             slot = install(w.id, keys[i], d, now, refused);
             st.slowPathCycles += rte_rdtsc() - t0;
             if (slot == kNoSlot) {
+                if (refused != DropReason::SessionTableFull) ++st.uncachedDrops;
                 ++st.drops[dev][static_cast<size_t>(refused)];
                 rte_pktmbuf_free(mb);
                 continue;

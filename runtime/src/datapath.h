@@ -15,6 +15,8 @@
 #include <thread>
 #include <vector>
 
+#include "control_server.h"
+#include "file_lock.h"
 #include "session_table.h"
 #include "sluice/runtime/config.h"
 #include "sluice/runtime/flow.h"
@@ -48,6 +50,7 @@ struct alignas(64) WorkerStats {
     uint64_t drops[kMaxDevices][kDropReasonCount] = {};  // by receiving device
     uint64_t hits = 0, misses = 0, installs = 0, resimulations = 0, arpReplies = 0;
     uint64_t slowPathCycles = 0;
+    uint64_t uncachedDrops = 0;  // drops from the uplink not cached: the drop cache was full
     uint64_t loops = 0, busyLoops = 0;
     uint64_t busyCycles = 0;  // TSC spent in processBurst (per-packet cost without idle polls)
 };
@@ -215,7 +218,9 @@ private:
     std::atomic<bool> maintRunning_{false};
     std::thread maint_;
     std::mutex controlMu_;  // control() callers (socket thread vs. in-process tests)
-    int listenFd_ = -1;
+    std::unique_ptr<ControlServer> controlServer_;  // its own thread (never the maintenance's)
+    std::vector<FileLock> deviceLocks_;  // one daemon per device
+    PrivateTempDir tempDir_;             // e.g. the empty pcap of a transmit-only pcap device
     uint64_t tscHz_ = 1;
     uint64_t startTsc_ = 0;
     std::string name_;

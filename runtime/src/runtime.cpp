@@ -39,18 +39,32 @@ bool hugepagesAvailable() {
     return false;
 }
 
+// A pcap receive file must be a regular file: a FIFO or a device would hang or never end.
+Status regularInput(const std::string& path) {
+    struct stat st{};
+    if (stat(path.c_str(), &st) != 0)
+        return makeError("cannot read " + path + ": " + std::strerror(errno));
+    if (!S_ISREG(st.st_mode)) return makeError(path + " is not a regular file");
+    return {};
+}
+
 int launchWorker(void* arg) {
     auto* p = static_cast<std::pair<Datapath*, unsigned>*>(arg);
     return p->first->workerMain(p->second);
 }
 
-std::string emptyPcap() {
-    // A pcap file with only the global header: a receive side that never yields a packet.
-    auto path = std::filesystem::temp_directory_path() / "sluice-empty.pcap";
-    std::ofstream f(path, std::ios::binary);
+// A pcap file with only the global header: a receive side that never yields a packet. Made
+// in the process's private temporary directory (mkdtemp, O_EXCL|O_NOFOLLOW), never at a
+// shared, guessable path where another user could plant a symlink or a FIFO.
+Expected<std::string> emptyPcap(PrivateTempDir& dir) {
+    if (dir.path().empty()) {
+        if (Status s = dir.create(); !s) return s.error();
+    }
     const uint32_t hdr[6] = {0xa1b2c3d4, 0x00040002, 0, 0, 65535, 1};
-    f.write(reinterpret_cast<const char*>(hdr), sizeof hdr);
-    return path.string();
+    std::string p = dir.path() + "/empty.pcap";
+    struct stat st{};
+    if (lstat(p.c_str(), &st) == 0) return p;
+    return dir.writeFile("empty.pcap", std::string(reinterpret_cast<const char*>(hdr), sizeof hdr));
 }
 
 }  // namespace
@@ -131,10 +145,6 @@ Datapath::~Datapath() {
     table_.reset();
     if (pool_ != nullptr) rte_mempool_free(pool_);
     delete pipeline_.load();
-    if (listenFd_ >= 0) {
-        close(listenFd_);
-        unlink(cfg_.controlSocket.c_str());
-    }
 }
 
 Status Datapath::setupDevice(Device& d, unsigned index) {
@@ -151,12 +161,21 @@ Status Datapath::setupDevice(Device& d, unsigned index) {
             d.vdevName = "net_tap_sl" + n;
             args = "iface=" + s.name;
             break;
-        case DeviceSpec::Kind::Pcap:
+        case DeviceSpec::Kind::Pcap: {
             if (cfg_.workers > 1) return makeError(d.label + ": pcap devices need workers = 1");
             d.vdevName = "net_pcap_sl" + n;
-            args = "rx_pcap=" + (s.rxPcap.empty() ? emptyPcap() : s.rxPcap) +
+            std::string rx = s.rxPcap;
+            if (rx.empty()) {
+                auto e = emptyPcap(tempDir_);
+                if (!e) return makeError(d.label + ": " + e.error().message);
+                rx = *e;
+            } else if (Status r = regularInput(rx); !r) {
+                return makeError(d.label + ": " + r.error().message);
+            }
+            args = "rx_pcap=" + rx +
                    ",tx_pcap=" + (s.txPcap.empty() ? std::string("/dev/null") : s.txPcap);
             break;
+        }
         case DeviceSpec::Kind::Null:
             d.vdevName = "net_null_sl" + n;
             args = "";
@@ -252,6 +271,21 @@ Status Datapath::init() {
         devices_.push_back(d);
         uplinkDev_ = static_cast<int>(devices_.size() - 1);
     }
+    // One daemon per device: a second `sluice run` on the same interfaces would forward
+    // every packet twice.
+    std::string lockDir;
+    for (const Device& d : devices_) {
+        if (deviceLockPath(d.spec, "/").empty()) continue;
+        if (lockDir.empty()) {
+            auto dir = deviceLockDir();
+            if (!dir) return makeError("device locks: " + dir.error().message);
+            lockDir = *dir;
+        }
+        auto lock = FileLock::acquire(deviceLockPath(d.spec, lockDir),
+                                      "device " + d.spec.text + " (" + d.label + ")");
+        if (!lock) return lock.error();
+        deviceLocks_.push_back(std::move(lock.value()));
+    }
     for (size_t i = 0; i < devices_.size(); ++i) {
         if (Status s = setupDevice(devices_[i], static_cast<unsigned>(i)); !s) return s;
     }
@@ -290,28 +324,10 @@ Status Datapath::init() {
 Status Datapath::start(bool controlSocket) {
     if (started_) return makeError("already started");
     if (controlSocket && !cfg_.controlSocket.empty()) {
-        std::error_code ec;
-        auto dir = std::filesystem::path(cfg_.controlSocket).parent_path();
-        if (!dir.empty()) std::filesystem::create_directories(dir, ec);
-        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        sockaddr_un addr{};
-        addr.sun_family = AF_UNIX;
-        if (cfg_.controlSocket.size() >= sizeof addr.sun_path) {
-            close(fd);
-            return makeError("control socket path too long: " + cfg_.controlSocket);
-        }
-        std::strcpy(addr.sun_path, cfg_.controlSocket.c_str());
-        unlink(cfg_.controlSocket.c_str());
-        mode_t old = umask(0077);  // the socket is created 0600
-        int r = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-        umask(old);
-        if (r != 0 || listen(fd, 16) != 0) {
-            close(fd);
-            return makeError("cannot listen on control socket " + cfg_.controlSocket + ": " +
-                             std::strerror(errno));
-        }
-        chmod(cfg_.controlSocket.c_str(), 0600);
-        listenFd_ = fd;
+        auto server = ControlServer::start(
+            cfg_.controlSocket, [this](const std::string& req) { return control(req); });
+        if (!server) return server.error();
+        controlServer_ = std::move(server.value());
     }
     // Workers on EAL worker lcores (one each); with fewer lcores than workers, an error.
     lcores_.clear();
@@ -347,6 +363,7 @@ Status Datapath::start(bool controlSocket) {
 }
 
 void Datapath::stop() {
+    controlServer_.reset();  // no control request runs past this point
     if (!started_) return;
     running_ = false;
     for (unsigned lc : lcores_) rte_eal_wait_lcore(lc);
@@ -426,38 +443,13 @@ size_t Datapath::flush(const std::string& portFilter) {
     return n;
 }
 
+// Aging and RCU reclamation only: the control socket has a thread of its own, so no client
+// can stop them.
 void Datapath::maintenanceMain() {
     rte_thread_register();
     uint64_t lastScan = 0;
     uint64_t scanTicks = cfg_.sessions.scanIntervalMs * std::max<uint64_t>(1, tscHz_ / 1000);
     while (maintRunning_.load()) {
-        if (listenFd_ >= 0) {
-            pollfd pfd{listenFd_, POLLIN, 0};
-            if (poll(&pfd, 1, 10) > 0) {
-                int c = accept4(listenFd_, nullptr, nullptr, SOCK_CLOEXEC);
-                if (c >= 0) {
-                    timeval tv{1, 0};
-                    setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-                    std::string req;
-                    char buf[4096];
-                    while (req.find('\n') == std::string::npos && req.size() < 65536) {
-                        ssize_t r = read(c, buf, sizeof buf);
-                        if (r <= 0) break;
-                        req.append(buf, static_cast<size_t>(r));
-                    }
-                    std::string reply = control(req);
-                    size_t off = 0;
-                    while (off < reply.size()) {
-                        ssize_t w = write(c, reply.data() + off, reply.size() - off);
-                        if (w <= 0) break;
-                        off += static_cast<size_t>(w);
-                    }
-                    close(c);
-                }
-            }
-        } else {
-            usleep(10000);
-        }
         uint64_t now = rte_rdtsc();
         if (now - lastScan >= scanTicks) {
             std::lock_guard<std::mutex> lock(controlMu_);
@@ -465,6 +457,7 @@ void Datapath::maintenanceMain() {
             lastScan = now;
         }
         table_->reclaim();
+        usleep(static_cast<useconds_t>(std::min<uint64_t>(cfg_.sessions.scanIntervalMs, 10) * 1000));
     }
     rte_thread_unregister();
 }

@@ -24,13 +24,14 @@ sl_ip toSl(const lang::IpAddr& a) {
     return sl_ip{static_cast<uint64_t>(a.value), static_cast<uint64_t>(a.value >> 64)};
 }
 
-// The interpreter behind the sl_ contract. One Interpreter per worker: evaluate() records
-// session pairs, which the runtime does itself, so they are cleared after every call.
+// The interpreter behind the sl_ contract. One Interpreter per worker and one for the control
+// context (the last): evaluate() has scratch state and records session pairs (which the
+// runtime does itself, so they are cleared after every call), so no two threads may share one.
 class InterpreterSlowPath final : public SlowPath {
 public:
     InterpreterSlowPath(std::shared_ptr<const lang::Policy> policy, unsigned workers)
-        : policy_(std::move(policy)) {
-        for (unsigned i = 0; i < workers; ++i) interps_.emplace_back(policy_);
+        : policy_(std::move(policy)), workers_(workers) {
+        for (unsigned i = 0; i < workers + 1; ++i) interps_.emplace_back(policy_);
         buildDescriptor();
     }
     const char* kind() const override { return "interpreter"; }
@@ -38,7 +39,7 @@ public:
 
     void run(unsigned worker, uint32_t port, Direction dir, const sl_meta& in,
              sl_result& out) override {
-        auto& interp = interps_[worker % interps_.size()];
+        auto& interp = interps_[worker == kControlContext ? workers_ : worker % workers_];
         interp::Result r = interp.evaluate(port, dir, metaToHeaders(in));
         if (interp.sessionCount() > 0) interp.clearSessions();
         out = sl_result{};
@@ -131,6 +132,7 @@ private:
     }
 
     std::shared_ptr<const lang::Policy> policy_;
+    unsigned workers_;
     std::deque<interp::Interpreter> interps_;
     std::vector<std::array<std::vector<uint32_t>, 2>> groupBase_;
     std::vector<sl_rule_info> rules_;

@@ -3,7 +3,9 @@
 //  - compiled: the generated per-(port, direction) functions of a sl_policy_desc (default);
 //  - interpreter: the reference interpreter, for policies or builds without the compiler.
 // `run` is a pure function of its input (sessions are the runtime's job) and may be called
-// from every worker at once; `worker` selects per-worker scratch state.
+// from every worker at once; `worker` selects per-worker scratch state, and
+// kControlContext selects a context of its own for control-plane callers (`ctl trace`), which
+// is never shared with a worker.
 #pragma once
 
 #include <memory>
@@ -16,6 +18,9 @@
 
 namespace sluice::rt {
 
+// The `worker` argument of SlowPath::run for control-plane callers (one at a time).
+inline constexpr unsigned kControlContext = 0xffffffffu;
+
 class SlowPath {
 public:
     virtual ~SlowPath() = default;
@@ -26,7 +31,8 @@ public:
     virtual const sl_policy_desc& descriptor() const = 0;
 };
 
-// `workers`: the number of distinct `worker` values run() will see.
+// `workers`: the number of distinct `worker` values run() will see (0..workers-1), besides
+// kControlContext, which gets a context of its own.
 std::unique_ptr<SlowPath> makeInterpreterSlowPath(std::shared_ptr<const lang::Policy> policy,
                                                   unsigned workers);
 // Wraps generated code. `owner` keeps the code (JIT session or loaded object) alive.

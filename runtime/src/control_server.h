@@ -1,0 +1,70 @@
+// The control socket server of `sluice run`: a Unix stream socket served by one thread of
+// its own with poll(), non-blocking, so no client can hold up the data plane's maintenance
+// (aging and RCU reclamation run on another thread) or the other clients. Each client gets a
+// deadline, a request size limit and a reply size limit; the number of clients at once is
+// bounded (one over the bound gets an error reply and is closed). Replies are sent with
+// MSG_NOSIGNAL: a client that goes away never raises SIGPIPE.
+//
+// The socket is created only where nothing exists yet; a stale socket of a dead daemon is
+// replaced. Ownership is an flock on the pid file beside the socket (`PATH.pid`), held for the
+// server's lifetime: a second daemon with the same socket is refused with a clear error.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "file_lock.h"
+#include "sluice/support/expected.h"
+
+namespace sluice::rt {
+
+struct ControlLimits {
+    size_t maxClients = 256;             // connections served at once
+    int backlog = 512;                   // listen() backlog
+    size_t maxRequestBytes = 64 * 1024;  // one request line
+    size_t maxReplyBytes = 16u << 20;    // one reply
+    size_t maxBufferedBytes = 64u << 20; // replies waiting to be read, all clients together
+    uint64_t clientTimeoutMs = 5000;     // from accept to the last byte of the reply
+};
+
+struct ControlCounters {
+    std::atomic<uint64_t> accepted{0}, served{0}, refusedBusy{0}, timedOut{0}, tooLarge{0},
+        clientGone{0};
+};
+
+class ControlServer {
+public:
+    using Handler = std::function<std::string(const std::string& request)>;
+
+    // Takes the instance lock, creates the socket (mode 0600) and starts serving.
+    static Expected<std::unique_ptr<ControlServer>> start(const std::string& path,
+                                                          Handler handler,
+                                                          ControlLimits limits = {});
+    ~ControlServer();  // stops the thread, removes the socket, releases the lock
+    ControlServer(const ControlServer&) = delete;
+    ControlServer& operator=(const ControlServer&) = delete;
+
+    const ControlCounters& counters() const { return counters_; }
+    const ControlLimits& limits() const { return limits_; }
+
+private:
+    ControlServer(std::string path, Handler handler, ControlLimits limits)
+        : path_(std::move(path)), handler_(std::move(handler)), limits_(limits) {}
+    void serve();
+
+    std::string path_;
+    Handler handler_;
+    ControlLimits limits_;
+    FileLock lock_;
+    int listenFd_ = -1;
+    int wakeFd_[2] = {-1, -1};  // stop(): a byte on the pipe wakes poll()
+    std::atomic<bool> running_{false};
+    std::thread thread_;
+    ControlCounters counters_;
+};
+
+}  // namespace sluice::rt

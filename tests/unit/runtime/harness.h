@@ -48,7 +48,9 @@ struct Harness {
     std::unique_ptr<Runtime> rt;
     std::shared_ptr<const lang::Policy> policy;
 
-    explicit Harness(const nlohmann::json& cfgJson, const std::string& slow = "") {
+    // `controlSocket`: also serve the config's control_socket (tests of the server).
+    explicit Harness(const nlohmann::json& cfgJson, const std::string& slow = "",
+                     bool controlSocket = false) {
         ensureEal();
         auto cfg = parseRunConfig(cfgJson.dump(), "");
         EXPECT_TRUE(cfg.ok()) << (cfg.ok() ? "" : cfg.error().str());
@@ -66,7 +68,7 @@ struct Harness {
         EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().str());
         if (!r) return;
         rt = std::move(r.value());
-        Status s = rt->start(false);
+        Status s = rt->start(controlSocket);
         EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.error().str());
     }
     ~Harness() {

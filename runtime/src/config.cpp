@@ -26,6 +26,17 @@ Expected<uint64_t> macField(const json& j, const char* what) {
     return *mac;
 }
 
+// An integer in lo..hi. JSON numbers wider than the field are errors, never narrowed (a
+// `workers` of 2^32 + 1 must not become 1).
+Expected<uint64_t> uintField(const json& j, const std::string& what, uint64_t lo, uint64_t hi) {
+    uint64_t v = j.is_number_unsigned() ? j.get<uint64_t>() : 0;
+    if (!j.is_number_unsigned() || v < lo || v > hi) {
+        return makeError(what + " must be an integer in " + std::to_string(lo) + ".." +
+                         std::to_string(hi));
+    }
+    return v;
+}
+
 Expected<uint64_t> durationField(const json& j, const char* what) {
     if (j.is_number_unsigned()) return j.get<uint64_t>();
     if (j.is_string()) {
@@ -46,11 +57,13 @@ std::optional<uint64_t> parseDurationMs(const std::string& text) {
     }
     if (i == 0) return std::nullopt;
     std::string unit = text.substr(i);
-    if (unit.empty() || unit == "ms") return v;
-    if (unit == "s") return v * 1000;
-    if (unit == "m") return v * 60000;
-    if (unit == "h") return v * 3600000;
-    return std::nullopt;
+    uint64_t scale = unit.empty() || unit == "ms" ? 1
+                     : unit == "s"                ? 1000
+                     : unit == "m"                ? 60000
+                     : unit == "h"                ? 3600000
+                                                  : 0;
+    if (scale == 0 || v > UINT64_MAX / scale) return std::nullopt;  // unknown unit, overflow
+    return v * scale;
 }
 
 Expected<DeviceSpec> parseDeviceSpec(const std::string& text) {
@@ -126,12 +139,14 @@ Expected<RunConfig> parseRunConfig(const std::string& text, const std::string& b
                 return makeError("'slow_path' must be compiled, interpreter or auto");
         }
         if (j.contains("workers")) {
-            c.workers = j["workers"].get<unsigned>();
-            if (c.workers < 1 || c.workers > 16) return makeError("'workers' must be 1..16");
+            auto n = uintField(j["workers"], "'workers'", 1, 16);
+            if (!n) return n.error();
+            c.workers = static_cast<unsigned>(*n);
         }
         if (j.contains("burst")) {
-            c.burst = j["burst"].get<unsigned>();
-            if (c.burst < 1 || c.burst > 64) return makeError("'burst' must be 1..64");
+            auto n = uintField(j["burst"], "'burst'", 1, 64);
+            if (!n) return n.error();
+            c.burst = static_cast<unsigned>(*n);
         }
         if (j.contains("hugepages")) {
             c.hugepages = j["hugepages"].get<std::string>();
@@ -199,8 +214,11 @@ Expected<RunConfig> parseRunConfig(const std::string& text, const std::string& b
         if (j.contains("vms")) {
             for (const json& v : j["vms"]) {
                 VmEntry e;
-                e.vni = v.value("vni", 0u);
-                if (e.vni > 0xffffff) return makeError("vms[].vni must be < 2^24");
+                if (v.contains("vni")) {
+                    auto n = uintField(v["vni"], "vms[].vni", 0, 0xffffff);
+                    if (!n) return n.error();
+                    e.vni = static_cast<uint32_t>(*n);
+                }
                 auto ip = ipField(v.value("ip", json()), "vms[].ip");
                 if (!ip) return ip.error();
                 auto host = ipField(v.value("host", json()), "vms[].host");
@@ -213,9 +231,9 @@ Expected<RunConfig> parseRunConfig(const std::string& text, const std::string& b
         if (j.contains("sessions")) {
             const json& s = j["sessions"];
             if (s.contains("max_per_port")) {
-                c.sessions.maxPerPort = s["max_per_port"].get<uint32_t>();
-                if (c.sessions.maxPerPort < 2 || c.sessions.maxPerPort > (1u << 22))
-                    return makeError("sessions.max_per_port must be 2..4194304");
+                auto n = uintField(s["max_per_port"], "sessions.max_per_port", 2, 1u << 22);
+                if (!n) return n.error();
+                c.sessions.maxPerPort = static_cast<uint32_t>(*n);
             }
             struct {
                 const char* key;

@@ -44,6 +44,17 @@ TEST(RunConfig, BadInputIsAClearError) {
         {R"({"policy": "p.sl", "ports": {"vm1": "ring:r1"}, "workers": 0})", "workers"},
         {R"({"policy": "p.sl", "ports": {"vm1": "ring:r1"}, "burst": 1000})", "burst"},
         {R"({"policy": 5, "ports": {"vm1": "ring:r1"}})", "policy"},
+        // Issue 9: wide numbers were narrowed (2^32 + 1 workers became 1) instead of refused.
+        {R"({"policy": "p.sl", "ports": {"vm1": "ring:r1"}, "workers": 4294967297})", "workers"},
+        {R"({"policy": "p.sl", "ports": {"vm1": "ring:r1"}, "burst": 4294967328})", "burst"},
+        {R"({"policy": "p.sl", "ports": {"vm1": "ring:r1"}, "workers": -1})", "workers"},
+        {R"({"policy": "p.sl", "ports": {"vm1": "ring:r1"}, "workers": 2.5})", "workers"},
+        {R"({"policy": "p.sl", "ports": {"vm1": "ring:r1"},)"
+         R"( "sessions": {"max_per_port": 4294967298}})", "max_per_port"},
+        {R"({"policy": "p.sl", "ports": {"vm1": "ring:r1"},)"
+         R"( "vms": [{"vni": 4294967396, "ip": "10.0.0.1", "host": "10.0.0.2"}]})", "vni"},
+        {R"({"policy": "p.sl", "ports": {"vm1": "ring:r1"},)"
+         R"( "sessions": {"udp_timeout": "9999999999999h"}})", "udp_timeout"},
     };
     for (const Case& c : cases) {
         auto parsed = parseRunConfig(c.json, "/tmp");
@@ -51,6 +62,14 @@ TEST(RunConfig, BadInputIsAClearError) {
         EXPECT_NE(parsed.error().str().find(c.mentions), std::string::npos)
             << c.json << " -> " << parsed.error().str();
     }
+}
+
+TEST(RunConfig, DurationsNeverWrap) {
+    EXPECT_EQ(parseDurationMs("5m"), 300000u);
+    EXPECT_EQ(parseDurationMs("5124095576030h"), 5124095576030ull * 3600000);
+    EXPECT_EQ(parseDurationMs("9999999999999h"), std::nullopt);  // wrapped around before
+    EXPECT_EQ(parseDurationMs("9999999999999s"), 9999999999999ull * 1000);
+    EXPECT_EQ(parseDurationMs("12x"), std::nullopt);
 }
 
 TEST(CompileCache, SecondCompileOfTheSamePolicyReusesTheObject) {

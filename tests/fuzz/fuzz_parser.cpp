@@ -3,24 +3,19 @@
 // contract: fmt is idempotent and re-parsing its output gives the same model.
 //
 // Built with -fsanitize=fuzzer (SLUICE_FUZZ=ON, clang) this is a libFuzzer binary; otherwise it
-// is a plain executable whose main() runs every file of the directories (or files) it is given,
-// as the ctest `fuzz_parser_corpus` does over tests/fuzz/corpus.
-#include <cstdio>
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
-#include <iostream>
+// is a plain executable (corpus_main.cpp) that the ctest `fuzz_parser_corpus` runs over
+// tests/fuzz/corpus/parser.
 #include <sstream>
 #include <string>
 
+#include "fuzz_fail.h"
 #include "sluice/lang/dump.h"
 #include "sluice/lang/frontend.h"
 
 namespace {
 
 [[noreturn]] void fail(const char* what, const std::string& detail) {
-    std::fprintf(stderr, "fuzz_parser: %s\n%s\n", what, detail.c_str());
-    std::abort();
+    sluice::fuzz::fail("fuzz_parser", what, detail);
 }
 
 sluice::lang::FrontendOptions options() {
@@ -61,34 +56,3 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     runOne(data, size);
     return 0;
 }
-
-#ifndef SLUICE_LIBFUZZER
-int main(int argc, char** argv) {
-    namespace fs = std::filesystem;
-    size_t count = 0;
-    auto runFile = [&](const fs::path& p) {
-        std::ifstream in(p, std::ios::binary);
-        std::ostringstream s;
-        s << in.rdbuf();
-        std::string data = s.str();
-        runOne(reinterpret_cast<const uint8_t*>(data.data()), data.size());
-        ++count;
-    };
-    for (int i = 1; i < argc; ++i) {
-        fs::path arg = argv[i];
-        if (fs::is_directory(arg)) {
-            for (const auto& e : fs::recursive_directory_iterator(arg)) {
-                if (e.is_regular_file()) runFile(e.path());
-            }
-        } else {
-            runFile(arg);
-        }
-    }
-    if (count == 0) {
-        std::cerr << "usage: fuzz_parser CORPUS_DIR|FILE...  (no inputs found)\n";
-        return 2;
-    }
-    std::cout << "fuzz_parser: " << count << " inputs, no crash\n";
-    return 0;
-}
-#endif

@@ -5,7 +5,8 @@
 //   sg   security group: all egress allowed and stateful (replies come back through the
 //        session pair); inbound only ping from the network and TCP 8080. Anything else
 //        inbound, e.g. TCP 9090, is denied.
-//   nat  a virtual IP: 10.10.0.100:80 is DNATed to vm2:8080 on the way out of the client.
+//   nat  a virtual IP: 10.10.0.100:80 is DNATed to vm2:8080 on the way out of the client;
+//        stateful, so the reply is rewritten back to the VIP (each layer pairs on its own).
 //
 // With no route action the vSwitch delivers to a local port with the destination address,
 // tunnels (VXLAN) to the host that owns it in the VM-to-host table, or sends it to the uplink.
@@ -33,7 +34,7 @@ layer nat {
     out {
         group vip priority 10 {
             rule web_vip priority 10 match proto tcp dst_ip 10.10.0.100 dst_port 80
-                action set dst_ip 10.10.0.2, set dst_port 8080;
+                action set dst_ip 10.10.0.2, set dst_port 8080 stateful;
         }
     }
 }

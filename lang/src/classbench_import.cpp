@@ -141,7 +141,10 @@ Expected<ClassBenchRule> parseLine(const std::string& line) {
 
 std::string ruleText(size_t index, const ClassBenchRule& r) {
     std::string conds;
-    if (r.src.len > 0) conds += " src_ip " + prefixText(r.src);
+    // ClassBench rules are IPv4 ACL lines: a /0 address still means "any IPv4 address". A
+    // prefix condition keeps the family, so one of them is printed even when both are /0;
+    // otherwise the rule would match IPv6 packets too.
+    if (r.src.len > 0 || r.dst.len == 0) conds += " src_ip " + prefixText(r.src);
     if (r.dst.len > 0) conds += " dst_ip " + prefixText(r.dst);
     if (!(r.sport.lo == 0 && r.sport.hi == 65535)) conds += " src_port " + portText(r.sport);
     if (!(r.dport.lo == 0 && r.dport.hi == 65535)) conds += " dst_port " + portText(r.dport);

@@ -228,10 +228,36 @@ TEST(ClassBenchImport, RuleTextFollowsTheLine) {
     EXPECT_NE(out.find("default deny;"), std::string::npos);
 }
 
-TEST(ClassBenchImport, MatchAllRuleHasNoConditions) {
+TEST(ClassBenchImport, MatchAllRuleStillMeansIpv4) {
     std::string out =
         importText("@0.0.0.0/0\t0.0.0.0/0\t0 : 65535\t0 : 65535\t0x00/0x00\t0x0000/0x0000\n");
-    EXPECT_NE(out.find("rule r0 priority 0 action allow;"), std::string::npos) << out;
+    EXPECT_NE(out.find("rule r0 priority 0 match src_ip 0.0.0.0/0 action allow;"),
+              std::string::npos)
+        << out;
+}
+
+// A ClassBench set is an IPv4 ACL: no rule of it, /0 prefixes and any protocol included,
+// matches an IPv6 packet (it falls to the layer's default deny); IPv4 packets still match.
+TEST(ClassBenchImport, ImportedRulesDoNotMatchIpv6) {
+    std::string text = importText(
+        "@0.0.0.0/0\t0.0.0.0/0\t0 : 65535\t0 : 65535\t0x01/0xFF\t0/0\n"
+        "@0.0.0.0/0\t0.0.0.0/0\t0 : 65535\t80 : 80\t0x06/0xFF\t0/0\n"
+        "@0.0.0.0/0\t0.0.0.0/0\t0 : 65535\t0 : 65535\t0x00/0x00\t0/0\n");
+    lang::Frontend frontend;
+    auto policy = frontend.loadString("v4.sl", text);
+    ASSERT_TRUE(policy != nullptr) << text;
+    interp::Interpreter it(policy);
+    auto verdictOf = [&](const char* pkt) {
+        auto p = lang::parsePacketText(pkt);
+        EXPECT_TRUE(p.ok()) << pkt;
+        return it.evaluate(0, lang::Direction::Out, p->headers).verdict;
+    };
+    EXPECT_EQ(verdictOf("icmp 10.0.0.1 -> 10.0.0.2 type 8 code 0"), lang::Verdict::Allow);
+    EXPECT_EQ(verdictOf("tcp 10.0.0.1:5 -> 10.0.0.2:80"), lang::Verdict::Allow);
+    EXPECT_EQ(verdictOf("udp 10.0.0.1:5 -> 10.0.0.2:53"), lang::Verdict::Allow);
+    EXPECT_EQ(verdictOf("icmpv6 fd00::1 -> fd00::2 type 128 code 0"), lang::Verdict::Deny);
+    EXPECT_EQ(verdictOf("tcp [fd00::1]:5 -> [fd00::2]:80"), lang::Verdict::Deny);
+    EXPECT_EQ(verdictOf("udp [fd00::1]:5 -> [fd00::2]:53"), lang::Verdict::Deny);
 }
 
 TEST(ClassBenchImport, PartialProtocolMaskListsTheMatchingNumbers) {

@@ -186,6 +186,22 @@ void Interpreter::clearSessions() {
 size_t Interpreter::sessionCount() const { return sessions_.size(); }
 
 Result Interpreter::evaluate(uint32_t portIndex, Direction dir, const Headers& packet) {
+    std::vector<PendingSession> pending;
+    Result result = evaluateHop(portIndex, dir, packet, pending);
+    if (result.verdict == Verdict::Allow) commit(pending);
+    return result;
+}
+
+void Interpreter::commit(std::vector<PendingSession>& pending) {
+    for (PendingSession& p : pending) {
+        sessionFields_[p.key] = p.fields;
+        sessions_[p.key] = std::move(p.restore);
+    }
+    pending.clear();
+}
+
+Result Interpreter::evaluateHop(uint32_t portIndex, Direction dir, const Headers& packet,
+                                std::vector<PendingSession>& sessionsOut) {
     Result result;
     result.headers = packet;
     auto drop = [&](std::string reason) {
@@ -202,11 +218,6 @@ Result Interpreter::evaluate(uint32_t portIndex, Direction dir, const Headers& p
     std::vector<uint32_t> order = port.layers;
     if (dir == Direction::In) std::reverse(order.begin(), order.end());
 
-    struct PendingSession {
-        std::string key;
-        Headers restore;  // reverse of the headers entering the layer
-        uint32_t fields;  // which of them to restore
-    };
     std::vector<PendingSession> pending;
     std::optional<uint32_t> routeTable;
     Headers& h = result.headers;
@@ -308,11 +319,9 @@ Result Interpreter::evaluate(uint32_t portIndex, Direction dir, const Headers& p
     }
     result.verdict = Verdict::Allow;
 
-    // The packet is delivered: its stateful layers now pair the reverse direction.
-    for (PendingSession& p : pending) {
-        sessionFields_[p.key] = p.fields;
-        sessions_[p.key] = std::move(p.restore);
-    }
+    // The packet is delivered: its stateful layers pair the reverse direction (recorded by
+    // the caller, once the rest of its path delivers it too).
+    for (PendingSession& p : pending) sessionsOut.push_back(std::move(p));
     return result;
 }
 

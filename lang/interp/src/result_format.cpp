@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "sluice/interp/interpreter.h"
+#include "sluice/interp/network.h"
 
 namespace sluice::interp {
 
@@ -73,16 +74,9 @@ bool dropped(const Result& r) { return r.output.kind == OutputKind::Drop; }
 
 }  // namespace
 
-std::string resultToJson(const Policy& policy, uint32_t port, Direction dir,
-                         const Result& result) {
-    nlohmann::json j;
-    j["port"] = portName(policy, port);
-    j["dir"] = lang::directionName(dir);
-    j["verdict"] = lang::verdictName(result.verdict);
-    j["output"] = dropped(result) ? nlohmann::json(nullptr)
-                                  : nlohmann::json(result.output.str(policy));
-    j["headers"] = lang::formatPacketText(result.headers);
-    j["fields"] = fieldsJson(result.headers);
+namespace {
+
+nlohmann::json layersJson(const Policy& policy, Direction dir, const Result& result) {
     nlohmann::json layers = nlohmann::json::array();
     for (const LayerStep& step : result.layers) {
         StepNames n = namesOf(policy, dir, step);
@@ -96,10 +90,65 @@ std::string resultToJson(const Policy& policy, uint32_t port, Direction dir,
         s["headers"] = lang::formatPacketText(step.after);
         layers.push_back(std::move(s));
     }
-    j["layers"] = std::move(layers);
-    j["drop_reason"] = dropped(result) ? nlohmann::json(result.dropReason) : nlohmann::json(nullptr);
+    return layers;
+}
+
+nlohmann::json outputJson(const Policy& policy, const Output& output) {
+    return output.kind == OutputKind::Drop ? nlohmann::json(nullptr)
+                                           : nlohmann::json(output.str(policy));
+}
+
+nlohmann::json dropReasonJson(const Output& output, const std::string& reason) {
+    return output.kind == OutputKind::Drop ? nlohmann::json(reason) : nlohmann::json(nullptr);
+}
+
+std::string dump(const nlohmann::json& j) {
     // Replace invalid UTF-8 (names come from policy text) rather than throw.
     return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+}  // namespace
+
+std::string resultToJson(const Policy& policy, uint32_t port, Direction dir,
+                         const Result& result) {
+    nlohmann::json j;
+    j["port"] = portName(policy, port);
+    j["dir"] = lang::directionName(dir);
+    j["verdict"] = lang::verdictName(result.verdict);
+    j["output"] = outputJson(policy, result.output);
+    j["headers"] = lang::formatPacketText(result.headers);
+    j["fields"] = fieldsJson(result.headers);
+    j["layers"] = layersJson(policy, dir, result);
+    j["drop_reason"] = dropReasonJson(result.output, result.dropReason);
+    return dump(j);
+}
+
+std::string pathToJson(const Policy& policy, std::optional<uint32_t> port, Direction dir,
+                       const PathResult& path) {
+    nlohmann::json j;
+    j["port"] = port ? nlohmann::json(portName(policy, *port)) : nlohmann::json(nullptr);
+    j["dir"] = lang::directionName(dir);
+    j["verdict"] = lang::verdictName(path.verdict);
+    j["output"] = outputJson(policy, path.output);
+    j["headers"] = lang::formatPacketText(path.headers);
+    j["fields"] = fieldsJson(path.headers);
+    j["layers"] = path.hops.empty() ? nlohmann::json::array()
+                                    : layersJson(policy, path.hops[0].dir, path.hops[0].result);
+    j["drop_reason"] = dropReasonJson(path.output, path.dropReason);
+    nlohmann::json hops = nlohmann::json::array();
+    for (const Hop& hop : path.hops) {
+        nlohmann::json h;
+        h["port"] = portName(policy, hop.port);
+        h["dir"] = lang::directionName(hop.dir);
+        h["verdict"] = lang::verdictName(hop.result.verdict);
+        h["output"] = outputJson(policy, hop.result.output);
+        h["headers"] = lang::formatPacketText(hop.result.headers);
+        h["layers"] = layersJson(policy, hop.dir, hop.result);
+        h["drop_reason"] = dropReasonJson(hop.result.output, hop.result.dropReason);
+        hops.push_back(std::move(h));
+    }
+    j["hops"] = std::move(hops);
+    return dump(j);
 }
 
 std::string resultToText(const Policy& policy, uint32_t port, Direction dir,
@@ -131,6 +180,35 @@ std::string resultToText(const Policy& policy, uint32_t port, Direction dir,
         }
     }
     out << "  final: " << lang::formatPacketText(result.headers);
+    return out.str();
+}
+
+std::string pathToText(const Policy& policy, std::optional<uint32_t> port, Direction dir,
+                       const PathResult& path) {
+    std::ostringstream out;
+    out << "path from " << (port ? "port " + portName(policy, *port) : std::string("uplink"))
+        << " " << lang::directionName(dir) << ": " << lang::verdictName(path.verdict);
+    if (path.output.kind == OutputKind::Drop) {
+        out << " (dropped: " << path.dropReason << ")";
+    } else {
+        out << " -> " << path.output.str(policy);
+    }
+    out << "\n";
+    for (size_t i = 0; i < path.hops.size(); ++i) {
+        const Hop& hop = path.hops[i];
+        std::string text = resultToText(policy, hop.port, hop.dir, hop.result);
+        // Indent the hop's own trace under the path line; its "final" line is left out (the
+        // headers leaving the hop are those after its last layer).
+        std::istringstream lines(text);
+        std::string line;
+        out << "  hop " << (i + 1) << ": ";
+        for (bool first = true; std::getline(lines, line); first = false) {
+            if (line.rfind("  final: ", 0) == 0) continue;
+            if (!first) out << "  ";
+            out << line << "\n";
+        }
+    }
+    out << "  final: " << lang::formatPacketText(path.headers);
     return out.str();
 }
 

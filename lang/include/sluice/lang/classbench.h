@@ -4,7 +4,8 @@
 // The policy has one port `p0` whose only layer `acl` (default deny) holds, on the outbound
 // path, one group with one rule per line: `r0`, `r1`, ... in file order, priority = rule number
 // (first match wins), action allow. Flags are ignored; a protocol mask of 0x00 means any
-// protocol.
+// protocol. Every rule matches IPv4 packets only (a rule whose two prefixes are /0 gets
+// `src_ip 0.0.0.0/0`, which an IPv6 address does not match).
 #pragma once
 
 #include <istream>

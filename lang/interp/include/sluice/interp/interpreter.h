@@ -57,6 +57,19 @@ public:
     // delivered (not dropped by a later layer or the route lookup). Its key is the reply's
     // flow at the layer: family, addresses and ports swapped, protocol, ICMP type/code kept.
     Result evaluate(uint32_t port, Direction dir, const Headers& packet);
+
+    // The session pairs one evaluation would record, for the network-level path (network.h):
+    // evaluateHop() appends them to `pending` instead of recording them, and commit() records
+    // them once the whole path has delivered the packet.
+    struct PendingSession {
+        std::string key;
+        Headers restore;      // reverse of the headers entering the layer
+        uint32_t fields = 0;  // bit set of the Fields to restore
+    };
+    Result evaluateHop(uint32_t port, Direction dir, const Headers& packet,
+                       std::vector<PendingSession>& pending);
+    void commit(std::vector<PendingSession>& pending);
+
     void clearSessions();
     size_t sessionCount() const;
 

@@ -238,55 +238,86 @@ void Datapath::handleArp(WorkerCtx& w, uint16_t dev, rte_mbuf* m, const PacketLa
 // ---------------------------------------------------------------------------------------------
 // The worker loop.
 
+// The burst in stages (VPP/DPDK style) so the memory of one packet loads while another is
+// processed: 1. parse every packet (the IPv4 fast parser, else the full one), hash its key and
+// prefetch its index bucket; 2. find every key and prefetch its session; 3. apply: TCP state,
+// counters, generation check, transposition (misses go through decide() and install here);
+// 4. transmit, in one burst when every packet goes to one device.
 void Datapath::processBurst(WorkerCtx& w, uint16_t dev, rte_mbuf** pkts, uint16_t n,
                             uint64_t now) {
     WorkerStats& st = *w.stats;
     const Device& D = devices_[dev];
     const uint16_t ingress = D.isUplink ? kUplinkIngress : D.policyPort;
-    FlowKey keys[kMaxBurst];
+    const bool fromUplink = D.isUplink;
+    FlowKey4 k4[kMaxBurst];
+    uint32_t hashes[kMaxBurst];
     PacketLayout lays[kMaxBurst];
-    const FlowKey* keyPtrs[kMaxBurst];
     rte_mbuf* live[kMaxBurst];
+    uint32_t lens[kMaxBurst];
     uint32_t slots[kMaxBurst];
+    FlowKey wide[kMaxBurst];  // keys without a compact form (wideMask)
+    uint64_t wideMask = 0;
+    uint64_t rxBytes = 0;
     unsigned m = 0;
-    constexpr unsigned kPrefetch = 3;
+    constexpr unsigned kPrefetch = 4;
     for (unsigned i = 0; i < n && i < kPrefetch; ++i) rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void*));
     for (unsigned i = 0; i < n; ++i) {
         if (i + kPrefetch < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + kPrefetch], void*));
         rte_mbuf* mb = pkts[i];
-        uint32_t len = rte_pktmbuf_pkt_len(mb);
-        st.rxBytes[dev] += len;
-        DropReason r = parseFrame(rte_pktmbuf_mtod(mb, const uint8_t*), rte_pktmbuf_data_len(mb),
-                                  ingress, D.isUplink, keys[m], lays[m]);
-        if (unlikely(r != DropReason::None)) {
-            ++st.drops[dev][static_cast<size_t>(r)];
-            rte_pktmbuf_free(mb);
-            continue;
+        const uint32_t len = rte_pktmbuf_pkt_len(mb);
+        rxBytes += len;
+        const auto* data = rte_pktmbuf_mtod(mb, const uint8_t*);
+        const uint32_t dataLen = rte_pktmbuf_data_len(mb);
+        if (likely(parseFast4(data, dataLen, ingress, fromUplink, k4[m], lays[m]))) {
+            hashes[m] = table_->hash4(k4[m]);
+            table_->prefetch4(hashes[m]);
+        } else {
+            DropReason r = parseFrame(data, dataLen, ingress, fromUplink, wide[m], lays[m]);
+            if (unlikely(r != DropReason::None)) {
+                ++st.drops[dev][static_cast<size_t>(r)];
+                rte_pktmbuf_free(mb);
+                continue;
+            }
+            if (unlikely(lays[m].isArp)) {
+                handleArp(w, dev, mb, lays[m]);
+                continue;
+            }
+            if (compactKey(wide[m], k4[m])) {
+                hashes[m] = table_->hash4(k4[m]);
+                table_->prefetch4(hashes[m]);
+            } else {
+                wideMask |= uint64_t{1} << m;
+            }
         }
-        if (unlikely(lays[m].isArp)) {
-            handleArp(w, dev, mb, lays[m]);
-            continue;
-        }
-        keyPtrs[m] = &keys[m];
         live[m] = mb;
+        lens[m] = len;
         ++m;
     }
     st.rxPackets[dev] += n;
+    st.rxBytes[dev] += rxBytes;
     if (m == 0) return;
-    table_->lookupBurst(keyPtrs, m, slots);
     for (unsigned i = 0; i < m; ++i) {
-        if (slots[i] != kNoSlot) rte_prefetch0(&table_->at(slots[i]));
+        uint32_t slot = (wideMask >> i & 1) ? table_->findWide(wide[i])
+                                            : table_->find4(k4[i], hashes[i]);
+        slots[i] = slot;
+        if (slot != kNoSlot) {
+            const auto* p = reinterpret_cast<const char*>(&table_->at(slot));
+            rte_prefetch0(p);
+            rte_prefetch0(p + 64);
+        }
     }
-    rte_mbuf* txq[kMaxDevices][kMaxBurst];
-    uint16_t txn[kMaxDevices];
-    uint16_t touched[kMaxDevices];
-    unsigned nTouched = 0;
+    rte_mbuf* tx[kMaxBurst];
+    uint16_t txDev[kMaxBurst];
+    unsigned nTx = 0;
+    bool oneDevice = true;
+    uint64_t hits = 0;
     for (unsigned i = 0; i < m; ++i) {
         rte_mbuf* mb = live[i];
         uint32_t slot = slots[i];
-        Session* s = slot != kNoSlot ? &table_->at(slot) : nullptr;
-        if (s != nullptr) {
-            ++st.hits;
+        Session* s;
+        if (likely(slot != kNoSlot)) {
+            ++hits;
+            s = &table_->at(slot);
             if (unlikely((s->genPort[0] != kNoPort &&
                           s->gen[0] != gens_[s->genPort[0]].load(std::memory_order_relaxed)) ||
                          (s->genPort[1] != kNoPort &&
@@ -296,29 +327,32 @@ void Datapath::processBurst(WorkerCtx& w, uint16_t dev, rte_mbuf** pkts, uint16_
                 st.slowPathCycles += rte_rdtsc() - t0;
                 ++st.resimulations;
             }
-        } else if (slot = table_->lookup(keys[i]); slot != kNoSlot) {
-            // Installed by an earlier packet of this burst.
-            ++st.hits;
-            s = &table_->at(slot);
         } else {
-            ++st.misses;
-            uint64_t t0 = rte_rdtsc();
-            Decision d;
-            decide(w.id, keys[i], lays[i].tcpFlags, lays[i].dscp, d);
-            DropReason refused = DropReason::None;
-            slot = install(w.id, keys[i], d, now, refused);
-            st.slowPathCycles += rte_rdtsc() - t0;
-            if (slot == kNoSlot) {
-                if (refused != DropReason::SessionTableFull) ++st.uncachedDrops;
-                ++st.drops[dev][static_cast<size_t>(refused)];
-                rte_pktmbuf_free(mb);
-                continue;
+            const bool isWide = wideMask >> i & 1;
+            slot = isWide ? table_->findWide(wide[i]) : table_->find4(k4[i], hashes[i]);
+            if (slot != kNoSlot) {  // installed by an earlier packet of this burst
+                ++hits;
+            } else {
+                ++st.misses;
+                uint64_t t0 = rte_rdtsc();
+                if (!isWide) expandKey(k4[i], wide[i]);
+                Decision d;
+                decide(w.id, wide[i], lays[i].tcpFlags, lays[i].dscp, d);
+                DropReason refused = DropReason::None;
+                slot = install(w.id, wide[i], d, now, refused);
+                st.slowPathCycles += rte_rdtsc() - t0;
+                if (slot == kNoSlot) {
+                    if (refused != DropReason::SessionTableFull) ++st.uncachedDrops;
+                    ++st.drops[dev][static_cast<size_t>(refused)];
+                    rte_pktmbuf_free(mb);
+                    continue;
+                }
+                ++st.installs;
             }
-            ++st.installs;
             s = &table_->at(slot);
         }
         s->packets += 1;
-        s->bytes += rte_pktmbuf_pkt_len(mb);
+        s->bytes += lens[i];
         s->lastSeen = now;
         const Transposition& t = s->act;
         if (unlikely(t.flags & kTpDrop)) {
@@ -331,35 +365,53 @@ void Datapath::processBurst(WorkerCtx& w, uint16_t dev, rte_mbuf** pkts, uint16_
             rte_pktmbuf_free(mb);
             continue;
         }
-        if (unlikely(applyTransposition(mb, lays[i], t) != DropReason::None)) {
+        if (t.flags != kTpSetL2 &&
+            unlikely(applyTransposition(mb, lays[i], t) != DropReason::None)) {
             ++st.drops[dev][static_cast<size_t>(DropReason::EncapFailed)];
             rte_pktmbuf_free(mb);
             continue;
         }
-        uint16_t out = t.txDev;
-        bool seen = false;
-        for (unsigned k = 0; k < nTouched; ++k) seen |= touched[k] == out;
-        if (!seen) {
-            touched[nTouched++] = out;
-            txn[out] = 0;
+        if (t.flags == kTpSetL2) {  // local delivery without rewrites: the MACs only
+            std::memcpy(rte_pktmbuf_mtod(mb, uint8_t*), t.eth, 12);
         }
-        txq[out][txn[out]++] = mb;
+        oneDevice &= nTx == 0 || t.txDev == txDev[0];
+        tx[nTx] = mb;
+        txDev[nTx] = t.txDev;
+        ++nTx;
     }
-    for (unsigned k = 0; k < nTouched; ++k) {
-        uint16_t out = touched[k];
-        uint16_t cnt = txn[out];
-        uint64_t bytes = 0;
-        for (uint16_t j = 0; j < cnt; ++j) bytes += rte_pktmbuf_pkt_len(txq[out][j]);
-        uint16_t sent = rte_eth_tx_burst(devices_[out].ethPort, static_cast<uint16_t>(w.id),
-                                         txq[out], cnt);
-        for (uint16_t j = sent; j < cnt; ++j) {
-            bytes -= rte_pktmbuf_pkt_len(txq[out][j]);
-            rte_pktmbuf_free(txq[out][j]);
+    st.hits += hits;
+    if (nTx == 0) return;
+    if (likely(oneDevice)) {
+        transmit(w, txDev[0], tx, static_cast<uint16_t>(nTx));
+        return;
+    }
+    // Several destinations: one burst per device, in order of first appearance.
+    uint64_t done = 0;
+    for (unsigned i = 0; i < nTx; ++i) {
+        if (done >> i & 1) continue;
+        rte_mbuf* group[kMaxBurst];
+        uint16_t k = 0;
+        for (unsigned j = i; j < nTx; ++j) {
+            if (txDev[j] != txDev[i] || (done >> j & 1)) continue;
+            group[k++] = tx[j];
+            done |= uint64_t{1} << j;
         }
-        st.txPackets[out] += sent;
-        st.txBytes[out] += bytes;
-        st.drops[out][static_cast<size_t>(DropReason::TxFull)] += cnt - sent;
+        transmit(w, txDev[i], group, k);
     }
+}
+
+void Datapath::transmit(WorkerCtx& w, uint16_t out, rte_mbuf** pkts, uint16_t cnt) {
+    WorkerStats& st = *w.stats;
+    uint64_t bytes = 0;
+    for (uint16_t j = 0; j < cnt; ++j) bytes += rte_pktmbuf_pkt_len(pkts[j]);
+    uint16_t sent = rte_eth_tx_burst(devices_[out].ethPort, static_cast<uint16_t>(w.id), pkts, cnt);
+    for (uint16_t j = sent; j < cnt; ++j) {
+        bytes -= rte_pktmbuf_pkt_len(pkts[j]);
+        rte_pktmbuf_free(pkts[j]);
+    }
+    st.txPackets[out] += sent;
+    st.txBytes[out] += bytes;
+    st.drops[out][static_cast<size_t>(DropReason::TxFull)] += cnt - sent;
 }
 
 // One pass of a worker over its receive devices; true when any burst was non-empty.

@@ -48,6 +48,64 @@ bool isEcho(uint8_t proto, uint8_t type) {
 
 }  // namespace
 
+bool compactKey(const FlowKey& k, FlowKey4& c) {
+    static const uint8_t kZero[16] = {};
+    if (k.family != 4 || k.etherType != 0x0800 || k.dscp != 0) return false;
+    if (std::memcmp(k.srcIp + 4, kZero, 12) != 0 || std::memcmp(k.dstIp + 4, kZero, 12) != 0)
+        return false;
+    std::memset(&c, 0, sizeof c);
+    if (k.outerFamily == 4) {
+        if (std::memcmp(k.srcMac, kZero, 6) != 0 || std::memcmp(k.dstMac, kZero, 6) != 0 ||
+            std::memcmp(k.outerSrc + 4, kZero, 12) != 0 || std::memcmp(k.outerDst + 4, kZero, 12) != 0)
+            return false;
+        c.tunnelled = 1;
+        std::memcpy(c.ctx, &k.vni, 4);
+        std::memcpy(c.ctx + 4, k.outerSrc, 4);
+        std::memcpy(c.ctx + 8, k.outerDst, 4);
+    } else if (k.outerFamily == 0) {
+        if (k.vni != 0 || std::memcmp(k.outerSrc, kZero, 16) != 0 ||
+            std::memcmp(k.outerDst, kZero, 16) != 0)
+            return false;
+        std::memcpy(c.ctx, k.srcMac, 6);
+        std::memcpy(c.ctx + 6, k.dstMac, 6);
+    } else {
+        return false;
+    }
+    if (k.pad[0] != 0 || k.pad[1] != 0) return false;
+    std::memcpy(c.srcIp, k.srcIp, 4);
+    std::memcpy(c.dstIp, k.dstIp, 4);
+    c.srcPort = k.srcPort;
+    c.dstPort = k.dstPort;
+    c.ingress = k.ingress;
+    c.proto = k.proto;
+    c.icmpType = k.icmpType;
+    c.icmpCode = k.icmpCode;
+    return true;
+}
+
+void expandKey(const FlowKey4& c, FlowKey& k) {
+    std::memset(&k, 0, sizeof k);
+    k.family = 4;
+    k.etherType = 0x0800;
+    std::memcpy(k.srcIp, c.srcIp, 4);
+    std::memcpy(k.dstIp, c.dstIp, 4);
+    k.srcPort = c.srcPort;
+    k.dstPort = c.dstPort;
+    k.ingress = c.ingress;
+    k.proto = c.proto;
+    k.icmpType = c.icmpType;
+    k.icmpCode = c.icmpCode;
+    if (c.tunnelled) {
+        k.outerFamily = 4;
+        std::memcpy(&k.vni, c.ctx, 4);
+        std::memcpy(k.outerSrc, c.ctx + 4, 4);
+        std::memcpy(k.outerDst, c.ctx + 8, 4);
+    } else {
+        std::memcpy(k.srcMac, c.ctx, 6);
+        std::memcpy(k.dstMac, c.ctx + 6, 6);
+    }
+}
+
 lang::Headers keyToHeaders(const FlowKey& key, uint8_t tcpFlags, uint8_t dscp) {
     lang::Headers h;
     h.srcMac = readMac(key.srcMac);

@@ -251,7 +251,7 @@ Status Datapath::init() {
         if (it == cfg_.ports.end()) {
             // A port of another host (one policy for a whole VPC): known, never local.
             ports_.push_back(PortInfo{p.name, p.mac, p.vni, p.ips, kNoPort});
-            gens_.emplace_back(1);
+            gens_[nGens_++].store(1);
             continue;
         }
         Device d;
@@ -261,7 +261,7 @@ Status Datapath::init() {
         devices_.push_back(d);
         PortInfo info{p.name, p.mac, p.vni, p.ips, static_cast<uint16_t>(devices_.size() - 1)};
         ports_.push_back(info);
-        gens_.emplace_back(1);
+        gens_[nGens_++].store(1);
     }
     if (cfg_.uplink) {
         Device d;
@@ -473,7 +473,7 @@ Status Datapath::reload(std::shared_ptr<const lang::Policy> policy, std::unique_
     std::lock_guard<std::mutex> lock(controlMu_);
     auto* fresh = new Pipeline{std::move(policy), std::move(sp)};
     Pipeline* prev = pipeline_.exchange(fresh, std::memory_order_acq_rel);
-    for (auto& g : gens_) g.fetch_add(1, std::memory_order_acq_rel);
+    for (uint32_t i = 0; i < nGens_; ++i) gens_[i].fetch_add(1, std::memory_order_acq_rel);
     // Workers may still run the old slow path: keep it until the process ends (a later issue
     // frees it after an RCU grace period together with its JIT code).
     oldPipelines_.emplace_back(prev);

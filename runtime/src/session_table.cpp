@@ -2,7 +2,6 @@
 #include "session_table.h"
 
 #include <rte_errno.h>
-#include <rte_hash_crc.h>
 #include <rte_malloc.h>
 
 #include <cstring>
@@ -26,17 +25,11 @@ SessionTable::SessionTable(const std::string& name, uint32_t capacity, unsigned 
                            uint32_t maxPerPort, unsigned workers)
     : capacity_(capacity), maxPerPort_(maxPerPort), hot_(capacity), cold_(capacity) {
     for (unsigned i = 0; i < ports + 1; ++i) perPort_.emplace_back(0);
-    rte_hash_parameters p{};
-    std::string hname = "st_" + name;
-    p.name = hname.c_str();
-    // Cuckoo hashing needs headroom to reach high occupancy; the per-port budgets bound it.
-    p.entries = std::max<uint32_t>(capacity + capacity / 4, 64);
-    p.key_len = sizeof(FlowKey);
-    p.hash_func = rte_hash_crc;
-    p.socket_id = SOCKET_ID_ANY;
-    p.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF | RTE_HASH_EXTRA_FLAGS_MULTI_WRITER_ADD |
-                   RTE_HASH_EXTRA_FLAGS_EXT_TABLE;
-    hash_ = rte_hash_create(&p);
+    keys4_ = std::make_unique<FlowKey4[]>(capacity);
+    idx4_ = std::make_unique<SessionIndex<FlowKey4>>(capacity, keys4_.get(), sizeof(FlowKey4),
+                                                     capacity);
+    wide_ = std::make_unique<SessionIndex<FlowKey>>(capacity, &cold_[0].key, sizeof(SessionCold),
+                                                    capacity);
     std::string fname = "sf_" + name;
     uint32_t ringSize = rte_align32pow2(capacity + 1);
     freeSlots_ = rte_ring_create(fname.c_str(), ringSize, SOCKET_ID_ANY, RING_F_EXACT_SZ * 0);
@@ -53,7 +46,6 @@ SessionTable::SessionTable(const std::string& name, uint32_t capacity, unsigned 
 }
 
 SessionTable::~SessionTable() {
-    if (hash_ != nullptr) rte_hash_free(hash_);
     if (freeSlots_ != nullptr) rte_ring_free(freeSlots_);
     if (retireRing_ != nullptr) rte_ring_free(retireRing_);
     if (rcu_ != nullptr) rte_free(rcu_);
@@ -96,25 +88,31 @@ void SessionTable::freeSlot(uint32_t slot) {
 bool SessionTable::publish(uint32_t slot) {
     SessionCold& c = cold_[slot];
     hot_[slot].inUse.store(1, std::memory_order_release);
-    void* old = nullptr;
-    if (rte_hash_lookup_data(hash_, &c.key, &old) >= 0) {
-        // Same key still cached (e.g. a 5-tuple reused during TIME_WAIT): replace it.
-        auto oldSlot = static_cast<uint32_t>(reinterpret_cast<uintptr_t>(old));
-        int32_t pos = rte_hash_del_key(hash_, &c.key);
-        if (pos >= 0) {
-            hot_[oldSlot].inUse.store(0, std::memory_order_release);
-            cold_[oldSlot].hashPos = static_cast<uint32_t>(pos);
-            rte_ring_enqueue(retireRing_, reinterpret_cast<void*>(static_cast<uintptr_t>(oldSlot)));
-        }
+    // An entry with the same key (e.g. a 5-tuple reused during TIME_WAIT) is replaced in place.
+    uint32_t replaced = kNoSlot;
+    bool ok;
+    if (compactKey(c.key, keys4_[slot])) {
+        ok = idx4_->insert(keys4_[slot], slot, replaced);
+    } else {
+        ok = wide_->insert(c.key, slot, replaced);
     }
-    int32_t r = rte_hash_add_key_data(hash_, &c.key,
-                                      reinterpret_cast<void*>(static_cast<uintptr_t>(slot)));
-    if (r < 0) {
+    if (!ok) {  // both buckets full
         hot_[slot].inUse.store(0, std::memory_order_release);
         rte_ring_enqueue(freeSlots_, reinterpret_cast<void*>(static_cast<uintptr_t>(slot)));
         return false;
     }
+    if (replaced != kNoSlot) {
+        hot_[replaced].inUse.store(0, std::memory_order_release);
+        rte_ring_enqueue(retireRing_, reinterpret_cast<void*>(static_cast<uintptr_t>(replaced)));
+    }
     return true;
+}
+
+bool SessionTable::unlink(uint32_t slot) {
+    const SessionCold& c = cold_[slot];
+    FlowKey4 k;
+    if (compactKey(c.key, k)) return idx4_->erase(k, slot);
+    return wide_->erase(c.key, slot);
 }
 
 void SessionTable::workerOnline(unsigned worker) {
@@ -130,10 +128,9 @@ void SessionTable::workerOffline(unsigned worker) {
 void SessionTable::remove(uint32_t slot) {
     Session& s = hot_[slot];
     if (s.inUse.load(std::memory_order_acquire) == 0) return;
-    int32_t pos = rte_hash_del_key(hash_, &cold_[slot].key);
+    bool unlinked = unlink(slot);
     s.inUse.store(0, std::memory_order_release);
-    if (pos < 0) return;  // already replaced; the replacer retired it
-    cold_[slot].hashPos = static_cast<uint32_t>(pos);
+    if (!unlinked) return;  // already replaced; the replacer retired it
     // Any thread may remove; the maintenance thread starts the grace period in reclaim().
     rte_ring_enqueue(retireRing_, reinterpret_cast<void*>(static_cast<uintptr_t>(slot)));
 }
@@ -151,7 +148,6 @@ size_t SessionTable::reclaim() {
     while (!retired_.empty() && rte_rcu_qsbr_check(rcu_, retired_.front().token, false) == 1) {
         uint32_t slot = retired_.front().slot;
         retired_.pop_front();
-        rte_hash_free_key_with_position(hash_, static_cast<int32_t>(cold_[slot].hashPos));
         unreserve(hot_[slot].owner, 1);
         rte_ring_enqueue(freeSlots_, reinterpret_cast<void*>(static_cast<uintptr_t>(slot)));
         ++n;

@@ -1,22 +1,24 @@
-// The session cache (VFP's unified flow table). One rte_hash, lock-free for readers
-// (RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF) and multi-writer for installs, maps a FlowKey to a
-// slot index. Slots come from a lock-free free-ring and are filled before their key is
+// The session cache (VFP's unified flow table). Two SessionIndex tables (session_index.h,
+// lock-free readers, multi-writer) map keys to slot indices: IPv4 flows by their 32-byte
+// compact key (FlowKey4, kept in keys4_ per slot), all others by the full FlowKey (kept in the
+// slot's cold record). Slots come from a lock-free free-ring and are filled before their key is
 // published, so a reader never sees a half-written session. Deletion (aging, flush,
-// replacement) unlinks the key at once and frees slot and hash position after an RCU grace
-// period (rte_rcu_qsbr; every worker reports quiescence once per loop). Each port has a
-// bounded budget of entries; a full port refuses new flows and leaves established ones alone.
+// replacement) unlinks the key at once and frees the slot after an RCU grace period
+// (rte_rcu_qsbr; every worker reports quiescence once per loop). Each port has a bounded
+// budget of entries; a full port refuses new flows and leaves established ones alone.
 #pragma once
 
-#include <rte_hash.h>
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 
 #include <atomic>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "session_index.h"
 #include "sluice/runtime/flow.h"
 #include "transposition.h"
 
@@ -41,9 +43,10 @@ struct SessionStep {
 
 // Hot part, touched on every hit. Written only by the worker that receives this direction
 // (counters, lastSeen, re-simulation), except tcpState/finBits, which both directions update
-// atomically (in the Forward entry of a pair).
+// atomically (in the Forward entry of a pair). Counters and state come first, then the
+// transposition: a hit without NAT or encap touches the first two cache lines (both
+// prefetched); NAT addresses and the encap template are on the lines after.
 struct alignas(64) Session {
-    Transposition act;
     uint64_t packets;
     uint64_t bytes;
     uint64_t lastSeen;  // TSC
@@ -57,6 +60,7 @@ struct alignas(64) Session {
     std::atomic<uint8_t> finBits;   // 1: forward FIN seen, 2: reverse FIN seen
     std::atomic<uint8_t> inUse;
     uint8_t tcpTracked;
+    Transposition act;
 };
 
 // Cold part: read by re-simulation, aging, dumps.
@@ -64,7 +68,6 @@ struct SessionCold {
     FlowKey key;
     FlowKey origin;  // Reverse: the forward key it was derived from; else == key
     uint64_t created;  // TSC
-    uint32_t hashPos;
     uint8_t nSteps;
     SessionStep steps[kMaxSteps];
 };
@@ -78,25 +81,17 @@ public:
     ~SessionTable();
     SessionTable(const SessionTable&) = delete;
     SessionTable& operator=(const SessionTable&) = delete;
-    bool ok() const { return hash_ != nullptr && freeSlots_ != nullptr && rcu_ != nullptr; }
+    bool ok() const { return freeSlots_ != nullptr && retireRing_ != nullptr && rcu_ != nullptr; }
 
-    // --- fast path (workers) ---
-    // slots[i] = slot or kNoSlot. n <= 64.
-    void lookupBurst(const FlowKey* const* keys, unsigned n, uint32_t* slots) const {
-        void* data[64];
-        uint64_t hits = 0;
-        rte_hash_lookup_bulk_data(hash_, const_cast<const void**>(
-                                             reinterpret_cast<const void* const*>(keys)),
-                                  n, &hits, data);
-        for (unsigned i = 0; i < n; ++i) {
-            slots[i] = (hits >> i) & 1 ? static_cast<uint32_t>(reinterpret_cast<uintptr_t>(data[i]))
-                                       : kNoSlot;
-        }
-    }
+    // --- fast path (workers): hash, prefetch the bucket, find (session_index.h) ---
+    uint32_t hash4(const FlowKey4& k) const { return idx4_->hash(k); }
+    void prefetch4(uint32_t h) const { idx4_->prefetch(h); }
+    uint32_t find4(const FlowKey4& k, uint32_t h) const { return idx4_->find(k, h); }
+    uint32_t findWide(const FlowKey& k) const { return wide_->find(k); }
+    // Either table, by the key's form (control path, tests).
     uint32_t lookup(const FlowKey& key) const {
-        void* data = nullptr;
-        if (rte_hash_lookup_data(hash_, &key, &data) < 0) return kNoSlot;
-        return static_cast<uint32_t>(reinterpret_cast<uintptr_t>(data));
+        FlowKey4 c;
+        return compactKey(key, c) ? idx4_->find(c) : wide_->find(key);
     }
     Session& at(uint32_t slot) { return hot_[slot]; }
     const Session& at(uint32_t slot) const { return hot_[slot]; }
@@ -138,11 +133,11 @@ private:
         uint64_t token;
     };
     void retire(uint32_t slot);
+    bool unlink(uint32_t slot);  // removes the slot's key from its index
     unsigned budgetIndex(uint16_t owner) const {
         return owner < perPort_.size() - 1 ? owner : static_cast<unsigned>(perPort_.size() - 1);
     }
 
-    rte_hash* hash_ = nullptr;
     rte_ring* freeSlots_ = nullptr;
     rte_ring* retireRing_ = nullptr;  // slots unlinked by workers (replacement), MP
     rte_rcu_qsbr* rcu_ = nullptr;
@@ -150,6 +145,9 @@ private:
     uint32_t maxPerPort_;
     std::vector<Session> hot_;
     std::vector<SessionCold> cold_;
+    std::unique_ptr<FlowKey4[]> keys4_;  // compact key of each slot (key store of idx4_)
+    std::unique_ptr<SessionIndex<FlowKey4>> idx4_;
+    std::unique_ptr<SessionIndex<FlowKey>> wide_;  // keys in cold_[slot].key
     std::deque<std::atomic<uint32_t>> perPort_;
     std::deque<Retired> retired_;  // maintenance thread only
 };

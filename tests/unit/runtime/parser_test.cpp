@@ -2,6 +2,7 @@
 // parser: it must never read out of bounds or crash (run under ASan/valgrind to be strict).
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <random>
 
 #include "frames.h"
@@ -137,6 +138,101 @@ TEST(RuntimeParser, RandomBytesNeverCrash) {
         }
     }
     EXPECT_GT(ok, 0u);  // mutations of valid frames still parse sometimes
+}
+
+// The hit path's parser agrees with the full parser: whenever parseFast4 accepts a frame, the
+// full parser accepts it too with the same layout and a key whose compact form is the fast key
+// (and expandKey gives the full key back). Frames: valid ones of every kind, then mutated.
+TEST(RuntimeParser, FastParserAgreesWithFullParser) {
+    std::vector<Bytes> base = {
+        ipv4(0x0200000000feULL, 0x020000000001ULL, ip4("10.0.0.1"), ip4("10.0.0.2"), 6, 1234, 80,
+             0x12, "payload"),
+        ipv4(1, 2, ip4("10.0.0.1"), ip4("10.0.0.2"), 17, 5353, 53, 0, "query-bytes-here"),
+        ipv4(1, 2, ip4("10.0.0.1"), ip4("10.0.0.2"), 1, 77, 0, 0, "ping-payload-ping", 8),
+        ipv4(1, 2, ip4("10.0.0.1"), ip4("10.0.0.2"), 1, 77, 0, 0, "ping-payload-ping", 3),
+        vxlan(ipv4(1, 2, ip4("10.0.0.1"), ip4("10.0.0.2"), 6, 1, 2, 0x02), 3, 4,
+              ip4("192.168.0.1"), ip4("192.168.0.2"), 100),
+    };
+    std::mt19937 rng(1234);
+    unsigned fastAccepted = 0, checked = 0;
+    auto check = [&](const Bytes& f, uint16_t ingress, bool uplink) {
+        FlowKey4 fk;
+        PacketLayout fl;
+        auto len = static_cast<uint32_t>(f.size());
+        if (!parseFast4(f.data(), len, ingress, uplink, fk, fl)) return false;
+        ++checked;
+        FlowKey k;
+        PacketLayout lay;
+        EXPECT_EQ(parseFrame(f.data(), len, ingress, uplink, k, lay), DropReason::None);
+        EXPECT_FALSE(lay.isArp);
+        FlowKey4 c;
+        EXPECT_TRUE(compactKey(k, c));
+        EXPECT_EQ(std::memcmp(&c, &fk, sizeof c), 0);
+        FlowKey back;
+        expandKey(fk, back);
+        EXPECT_EQ(std::memcmp(&back, &k, sizeof k), 0);
+        EXPECT_EQ(fl.l3, lay.l3);
+        EXPECT_EQ(fl.l4, lay.l4);
+        EXPECT_EQ(fl.l3Len, lay.l3Len);
+        EXPECT_EQ(fl.tcpFlags, lay.tcpFlags);
+        EXPECT_EQ(fl.dscp, lay.dscp);
+        EXPECT_EQ(fl.innerEth, lay.innerEth);
+        EXPECT_EQ(fl.tunnelled, lay.tunnelled);
+        return true;
+    };
+    for (size_t b = 0; b < base.size(); ++b) {
+        // Unmutated: all are the fast path's frames on the VM side (VXLAN from a VM is plain
+        // UDP); on the uplink VXLAN goes to the full parser.
+        EXPECT_TRUE(check(base[b], 3, false)) << b;
+        EXPECT_EQ(check(base[b], kUplinkIngress, true), b < 4) << b;
+    }
+    for (int round = 0; round < 20000; ++round) {
+        Bytes f = base[rng() % base.size()];
+        int edits = 1 + static_cast<int>(rng() % 3);
+        for (int e = 0; e < edits; ++e) {
+            switch (rng() % 4) {
+                case 0: f[rng() % f.size()] = static_cast<uint8_t>(rng()); break;
+                case 1: f[14 + rng() % 30] ^= static_cast<uint8_t>(1u << (rng() % 8)); break;
+                case 2: f.resize(f.size() - std::min<size_t>(f.size() - 1, rng() % 12)); break;
+                default: f.push_back(static_cast<uint8_t>(rng())); break;
+            }
+        }
+        bool uplink = rng() % 2;
+        fastAccepted += check(f, uplink ? kUplinkIngress : 5, uplink);
+    }
+    EXPECT_GT(fastAccepted, 1000u);  // the comparison ran on many accepted frames
+    EXPECT_EQ(checked, fastAccepted + 9);
+}
+
+// compactKey is exact: keys that differ in any field have different compact forms, and keys
+// without one (IPv6, MACs together with a tunnel) are refused.
+TEST(RuntimeParser, CompactKeyRoundTripsAndRefuses) {
+    Bytes f = ipv4(0x0200000000feULL, 0x020000000001ULL, ip4("10.0.0.1"), ip4("10.0.0.2"), 6,
+                   1234, 80, 0x02);
+    FlowKey k;
+    PacketLayout lay;
+    ASSERT_EQ(parseFrame(f.data(), static_cast<uint32_t>(f.size()), 3, false, k, lay), DropReason::None);
+    FlowKey4 c, c2;
+    ASSERT_TRUE(compactKey(k, c));
+    for (size_t byte = 0; byte < sizeof(FlowKey); ++byte) {
+        FlowKey m = k;
+        reinterpret_cast<uint8_t*>(&m)[byte] ^= 0x01;
+        if (!compactKey(m, c2)) continue;  // no compact form: the wide table keys it
+        EXPECT_NE(std::memcmp(&c, &c2, sizeof c), 0) << "byte " << byte;
+        FlowKey back;
+        expandKey(c2, back);
+        EXPECT_EQ(std::memcmp(&back, &m, sizeof m), 0) << "byte " << byte;
+    }
+    FlowKey t = k;
+    t.outerFamily = 4;
+    t.vni = 100;
+    EXPECT_FALSE(compactKey(t, c2));  // MACs and a tunnel: wide
+    std::memset(t.srcMac, 0, 6);
+    std::memset(t.dstMac, 0, 6);
+    EXPECT_TRUE(compactKey(t, c2));
+    FlowKey v6 = k;
+    v6.family = 6;
+    EXPECT_FALSE(compactKey(v6, c2));
 }
 
 }  // namespace

@@ -43,6 +43,31 @@ struct alignas(16) FlowKey {
 };
 static_assert(sizeof(FlowKey) == 96);
 
+// The session cache's compact key for IPv4 flows (issue 10): 32 bytes, hashed with four CRC32
+// instructions and compared with two SSE compares. It holds exactly the information of a
+// FlowKey whose (inner) family is IPv4, whose tunnel, if any, is IPv4 and whose dscp is 0:
+// the context holds the MACs (keys without a tunnel: the VM side) or the VNI and outer
+// addresses (tunnelled keys, which carry no MACs). compactKey() and expandKey() convert both
+// ways; any other key (IPv6, IPv6 tunnels) lives in the wide table keyed by FlowKey.
+struct alignas(16) FlowKey4 {
+    uint8_t srcIp[4];  // network order
+    uint8_t dstIp[4];
+    uint16_t srcPort;  // host order, as FlowKey
+    uint16_t dstPort;
+    uint16_t ingress;
+    uint8_t proto;
+    uint8_t icmpType;
+    uint8_t icmpCode;
+    uint8_t tunnelled;  // 0: ctx = srcMac, dstMac; 1: ctx = vni (host order), outerSrc, outerDst
+    uint8_t ctx[12];
+    uint8_t pad[2];
+};
+static_assert(sizeof(FlowKey4) == 32);
+
+// False (and `out` unspecified) when `key` has no compact form.
+bool compactKey(const FlowKey& key, FlowKey4& out);
+void expandKey(const FlowKey4& key, FlowKey& out);
+
 // Where the parser found things, relative to the frame start (offsets are 0 when absent).
 struct PacketLayout {
     uint16_t innerEth = 0;  // start of the (inner) Ethernet header: 0, or after the VXLAN header
@@ -100,6 +125,14 @@ const char* dropReasonName(DropReason reason);
 // ARP frames succeed with layout.isArp set and only MACs/etherType filled in the key.
 DropReason parseFrame(const uint8_t* data, uint32_t len, uint16_t ingress, bool fromUplink,
                       FlowKey& key, PacketLayout& layout);
+
+// The hit path's parser (issue 10): untagged Ethernet + IPv4 without options, not a fragment,
+// + TCP, UDP (not VXLAN on the uplink) or ICMP, read with one bounds check for the headers
+// (frames of at least 54 bytes). True when it parsed the frame; then parseFrame would accept it
+// with the same layout and a key whose compact form is `key`. False for everything else (the
+// caller runs parseFrame, which also names the drop reason).
+bool parseFast4(const uint8_t* data, uint32_t len, uint16_t ingress, bool fromUplink,
+                FlowKey4& key, PacketLayout& layout);
 
 // Conversions between the key and the policy model's metadata (slow path, trace, tests).
 lang::Headers keyToHeaders(const FlowKey& key, uint8_t tcpFlags, uint8_t dscp = 0);

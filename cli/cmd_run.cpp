@@ -71,8 +71,8 @@ int runRun(const RunOptions& o) {
     startSignalThread(set);
 
     auto cfg = rt::loadRunConfig(o.config);
-    if (!cfg) {
-        std::cerr << "sluice run: error: " << cfg.error().str() << "\n";
+    if (!cfg) {  // FILE[:LINE:COL]: error: MESSAGE
+        std::cerr << cfg.error().where << ": error: " << cfg.error().message << "\n";
         return kExitInputError;
     }
     if (!o.slowPath.empty()) cfg->slowPath = o.slowPath;

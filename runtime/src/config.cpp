@@ -1,9 +1,15 @@
-// JSON config parsing for `sluice run` (format in docs/operations.md). Every problem is a clear
-// error naming the key; nothing here throws past the function.
+// JSON config parsing for `sluice run` (format and limits in docs/operations.md). Every problem
+// is a clear error naming the JSON path of the offending value (syntax errors: line and
+// column); every number is range-checked before it is narrowed, every type checked, unknown
+// keys rejected at every level; nothing here throws past the function.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "sluice/runtime/config.h"
 
@@ -12,37 +18,111 @@ namespace {
 
 using nlohmann::json;
 
-Expected<lang::IpAddr> ipField(const json& j, const char* what) {
-    if (!j.is_string()) return makeError(std::string(what) + ": expected an IP address string");
-    auto ip = lang::parseIp(j.get<std::string>());
-    if (!ip) return makeError(std::string(what) + ": bad IP address '" + j.get<std::string>() + "'");
+// Documented limits (docs/operations.md, "Config limits").
+constexpr uint64_t kMaxWorkers = 16, kMaxBurst = 64;
+constexpr uint64_t kMinPerPort = 2, kMaxPerPort = 1u << 22;
+constexpr uint64_t kMaxDurationMs = 30ull * 24 * 3600 * 1000;  // 30 days
+constexpr uint64_t kMaxScanIntervalMs = 60000;
+constexpr size_t kMaxPorts = 30, kMaxHosts = 4096, kMaxVms = 65536, kMaxEalArgs = 64;
+constexpr size_t kMaxPathBytes = 4096, kMaxEalArgBytes = 4096, kMaxDeviceBytes = 256;
+constexpr size_t kMaxSocketPathBytes = 107;  // sun_path
+constexpr size_t kMaxConfigBytes = 1u << 20;
+
+// A JSON value with the path that names it in messages ("sessions.max_per_port",
+// "vms[3].vni").
+struct At {
+    const json& v;
+    std::string path;
+    At operator[](const char* key) const { return {v.at(key), join(key)}; }
+    std::string join(const std::string& key) const { return path.empty() ? key : path + "." + key; }
+    At item(size_t i) const { return {v.at(i), path + "[" + std::to_string(i) + "]"}; }
+    bool has(const char* key) const { return v.contains(key); }
+    Error error(const std::string& what) const { return makeError(path + ": " + what); }
+};
+
+std::string typeName(const json& v) { return v.type_name(); }
+
+Status object(const At& a, std::initializer_list<const char*> keys) {
+    if (!a.v.is_object()) return a.error("must be an object (got " + typeName(a.v) + ")");
+    for (auto& [k, v] : a.v.items()) {
+        bool known = false;
+        for (const char* key : keys) known |= k == key;
+        if (!known) {
+            std::string list;
+            for (const char* key : keys) list += (list.empty() ? "" : ", ") + std::string(key);
+            return makeError(a.join(k) + ": unknown key (known: " + list + ")");
+        }
+    }
+    return {};
+}
+
+Expected<uint64_t> number(const At& a, uint64_t lo, uint64_t hi) {
+    std::string range = std::to_string(lo) + ".." + std::to_string(hi);
+    if (!a.v.is_number_integer() || (a.v.is_number_integer() && !a.v.is_number_unsigned()))
+        return a.error("must be an integer " + range + " (got " + a.v.dump() + ")");
+    uint64_t n = a.v.get<uint64_t>();
+    if (n < lo || n > hi) return a.error("must be " + range + " (got " + a.v.dump() + ")");
+    return n;
+}
+
+Expected<std::string> text(const At& a, size_t maxBytes, bool allowEmpty = false) {
+    if (!a.v.is_string()) return a.error("must be a string (got " + typeName(a.v) + ")");
+    std::string s = a.v.get<std::string>();
+    if (s.empty() && !allowEmpty) return a.error("must not be empty");
+    if (s.size() > maxBytes) return a.error("longer than " + std::to_string(maxBytes) + " bytes");
+    if (s.find('\0') != std::string::npos) return a.error("must not contain NUL");
+    return s;
+}
+
+Expected<std::string> oneOf(const At& a, std::initializer_list<const char*> values) {
+    auto s = text(a, 64);
+    if (!s) return s.error();
+    std::string list;
+    for (const char* v : values) {
+        if (*s == v) return s;
+        list += (list.empty() ? "" : ", ") + std::string(v);
+    }
+    return a.error("must be one of " + list + " (got '" + *s + "')");
+}
+
+Expected<lang::IpAddr> ipField(const At& a) {
+    auto s = text(a, 64);
+    if (!s) return s.error();
+    auto ip = lang::parseIp(*s);
+    if (!ip) return a.error("bad IP address '" + *s + "'");
     return *ip;
 }
 
-Expected<uint64_t> macField(const json& j, const char* what) {
-    if (!j.is_string()) return makeError(std::string(what) + ": expected a MAC string");
-    auto mac = lang::parseMac(j.get<std::string>());
-    if (!mac) return makeError(std::string(what) + ": bad MAC '" + j.get<std::string>() + "'");
+Expected<uint64_t> macField(const At& a) {
+    auto s = text(a, 64);
+    if (!s) return s.error();
+    auto mac = lang::parseMac(*s);
+    if (!mac) return a.error("bad MAC '" + *s + "'");
     return *mac;
 }
 
-// An integer in lo..hi. JSON numbers wider than the field are errors, never narrowed (a
-// `workers` of 2^32 + 1 must not become 1).
-Expected<uint64_t> uintField(const json& j, const std::string& what, uint64_t lo, uint64_t hi) {
-    uint64_t v = j.is_number_unsigned() ? j.get<uint64_t>() : 0;
-    if (!j.is_number_unsigned() || v < lo || v > hi) {
-        return makeError(what + " must be an integer in " + std::to_string(lo) + ".." +
-                         std::to_string(hi));
-    }
-    return v;
+Expected<uint64_t> durationField(const At& a, uint64_t lo, uint64_t hi) {
+    std::optional<uint64_t> ms;
+    if (a.v.is_number_unsigned()) ms = a.v.get<uint64_t>();
+    if (a.v.is_string()) ms = parseDurationMs(a.v.get<std::string>());
+    std::string range = std::to_string(lo) + "ms.." + std::to_string(hi / 1000) + "s";
+    if (!ms) return a.error("expected a duration such as \"30s\" or \"100ms\" (" + range + ")");
+    if (*ms < lo || *ms > hi) return a.error("must be " + range + " (got " + a.v.dump() + ")");
+    return *ms;
 }
 
-Expected<uint64_t> durationField(const json& j, const char* what) {
-    if (j.is_number_unsigned()) return j.get<uint64_t>();
-    if (j.is_string()) {
-        if (auto ms = parseDurationMs(j.get<std::string>())) return *ms;
+// 1-based line and column of byte `offset` in `text`.
+std::string lineColumn(const std::string& text, size_t offset) {
+    size_t line = 1, col = 1;
+    for (size_t i = 0; i < offset && i < text.size(); ++i) {
+        if (text[i] == '\n') {
+            ++line;
+            col = 1;
+        } else {
+            ++col;
+        }
     }
-    return makeError(std::string(what) + ": expected a duration such as \"30s\" or \"100ms\"");
+    return std::to_string(line) + ":" + std::to_string(col);
 }
 
 }  // namespace
@@ -114,97 +194,168 @@ Expected<DeviceSpec> parseDeviceSpec(const std::string& text) {
     return d;
 }
 
-Expected<RunConfig> parseRunConfig(const std::string& text, const std::string& baseDir) {
-    json j = json::parse(text, nullptr, false, true);
-    if (j.is_discarded()) return makeError("config is not valid JSON");
-    if (!j.is_object()) return makeError("config must be a JSON object");
-    RunConfig c;
-    static const char* kKeys[] = {"policy", "slow_path", "workers", "burst", "hugepages", "eal",
-                                  "control_socket", "gateway_mac", "ports", "uplink", "hosts",
-                                  "vms", "sessions", "file_prefix", "compile_cache"};
-    for (auto& [k, v] : j.items()) {
-        bool known = false;
-        for (const char* key : kKeys) known |= k == key;
-        if (!known) return makeError("unknown config key '" + k + "'");
-    }
+Expected<RunConfig> parseRunConfig(const std::string& jsonText, const std::string& baseDir) {
+    if (jsonText.size() > kMaxConfigBytes)
+        return makeError("config larger than " + std::to_string(kMaxConfigBytes) + " bytes");
+    json j;
     try {
-        if (!j.contains("policy") || !j["policy"].is_string())
-            return makeError("'policy' (path of the .sl file) is required");
-        std::filesystem::path p = j["policy"].get<std::string>();
+        j = json::parse(jsonText, nullptr, true, true);
+    } catch (const json::parse_error& e) {
+        std::string what = e.what();
+        auto pos = what.find("syntax error");
+        return makeError("config is not valid JSON: " +
+                             (pos == std::string::npos ? what : what.substr(pos)),
+                         lineColumn(jsonText, e.byte > 0 ? e.byte - 1 : 0));
+    } catch (const std::exception& e) {
+        return makeError(std::string("config is not valid JSON: ") + e.what());
+    }
+    RunConfig c;
+    if (!j.is_object()) return makeError("config must be a JSON object");
+    if (Status s = object({j, ""}, {"policy", "slow_path", "workers", "burst", "hugepages", "eal",
+                                    "control_socket", "gateway_mac", "ports", "uplink", "hosts",
+                                    "vms", "sessions", "file_prefix", "compile_cache"});
+        !s)
+        return s.error();
+    try {
+        if (!j.contains("policy")) return makeError("'policy' (path of the .sl file) is required");
+        auto policy = text({j["policy"], "policy"}, kMaxPathBytes);
+        if (!policy) return policy.error();
+        std::filesystem::path p = *policy;
         if (p.is_relative() && !baseDir.empty()) p = std::filesystem::path(baseDir) / p;
         c.policyPath = p.lexically_normal().string();
         if (j.contains("slow_path")) {
-            c.slowPath = j["slow_path"].get<std::string>();
-            if (c.slowPath != "compiled" && c.slowPath != "interpreter" && c.slowPath != "auto")
-                return makeError("'slow_path' must be compiled, interpreter or auto");
+            auto v = oneOf({j["slow_path"], "slow_path"}, {"compiled", "interpreter", "auto"});
+            if (!v) return v.error();
+            c.slowPath = *v;
         }
         if (j.contains("workers")) {
-            auto n = uintField(j["workers"], "'workers'", 1, 16);
-            if (!n) return n.error();
-            c.workers = static_cast<unsigned>(*n);
+            auto v = number({j["workers"], "workers"}, 1, kMaxWorkers);
+            if (!v) return v.error();
+            c.workers = static_cast<unsigned>(*v);
         }
         if (j.contains("burst")) {
-            auto n = uintField(j["burst"], "'burst'", 1, 64);
-            if (!n) return n.error();
-            c.burst = static_cast<unsigned>(*n);
+            auto v = number({j["burst"], "burst"}, 1, kMaxBurst);
+            if (!v) return v.error();
+            c.burst = static_cast<unsigned>(*v);
         }
         if (j.contains("hugepages")) {
-            c.hugepages = j["hugepages"].get<std::string>();
-            if (c.hugepages != "auto" && c.hugepages != "on" && c.hugepages != "off")
-                return makeError("'hugepages' must be auto, on or off");
+            auto v = oneOf({j["hugepages"], "hugepages"}, {"auto", "on", "off"});
+            if (!v) return v.error();
+            c.hugepages = *v;
         }
-        if (j.contains("eal")) c.extraEal = j["eal"].get<std::vector<std::string>>();
-        if (j.contains("control_socket")) c.controlSocket = j["control_socket"].get<std::string>();
-        if (j.contains("file_prefix")) c.filePrefix = j["file_prefix"].get<std::string>();
+        if (j.contains("eal")) {
+            At eal{j["eal"], "eal"};
+            if (!eal.v.is_array()) return eal.error("must be an array of strings");
+            if (eal.v.size() > kMaxEalArgs)
+                return eal.error("at most " + std::to_string(kMaxEalArgs) + " arguments");
+            for (size_t i = 0; i < eal.v.size(); ++i) {
+                auto a = text(eal.item(i), kMaxEalArgBytes);
+                if (!a) return a.error();
+                c.extraEal.push_back(*a);
+            }
+        }
+        if (j.contains("control_socket")) {
+            auto v = text({j["control_socket"], "control_socket"}, kMaxSocketPathBytes, true);
+            if (!v) return v.error();
+            c.controlSocket = *v;
+        }
+        if (j.contains("file_prefix")) {
+            At a{j["file_prefix"], "file_prefix"};
+            auto v = text(a, 64);
+            if (!v) return v.error();
+            for (char ch : *v) {
+                if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '_' && ch != '-')
+                    return a.error("may contain only letters, digits, '_' and '-'");
+            }
+            c.filePrefix = *v;
+        }
         if (j.contains("compile_cache")) {
-            std::filesystem::path cache = j["compile_cache"].get<std::string>();
+            auto v = text({j["compile_cache"], "compile_cache"}, kMaxPathBytes, true);
+            if (!v) return v.error();
+            std::filesystem::path cache = *v;
             if (!cache.empty() && cache.is_relative() && !baseDir.empty())
                 cache = std::filesystem::path(baseDir) / cache;
             c.compileCache = cache.lexically_normal().string();
         }
         if (j.contains("gateway_mac")) {
-            auto m = macField(j["gateway_mac"], "gateway_mac");
+            auto m = macField({j["gateway_mac"], "gateway_mac"});
             if (!m) return m.error();
             c.gatewayMac = *m;
         }
         if (!j.contains("ports") || !j["ports"].is_object() || j["ports"].empty())
             return makeError("'ports' must map each policy port name to a device");
+        if (j["ports"].size() > kMaxPorts)
+            return makeError("ports: at most " + std::to_string(kMaxPorts) + " ports");
         for (auto& [name, dev] : j["ports"].items()) {
-            std::string spec = dev.is_string() ? dev.get<std::string>()
-                                               : dev.value("device", std::string());
+            At a{dev, "ports." + name};
+            std::string spec;
+            if (dev.is_object()) {
+                if (Status s = object(a, {"device"}); !s) return s.error();
+                if (!dev.contains("device")) return a.error("needs \"device\"");
+                auto v = text(a["device"], kMaxDeviceBytes);
+                if (!v) return v.error();
+                spec = *v;
+            } else {
+                auto v = text(a, kMaxDeviceBytes);
+                if (!v) return a.error("must be a device string or {\"device\": ...}");
+                spec = *v;
+            }
             auto d = parseDeviceSpec(spec);
             if (!d) return makeError("ports." + name + ": " + d.error().message);
+            for (const PortBinding& b : c.ports) {
+                if (b.device.kind == d->kind && d->kind != DeviceSpec::Kind::Null &&
+                    b.device.text == d->text)
+                    return makeError("ports." + name + ": device " + spec +
+                                     " is already bound to port " + b.port);
+            }
             c.ports.push_back({name, *d});
         }
         if (j.contains("uplink")) {
-            const json& u = j["uplink"];
-            if (!u.is_object()) return makeError("'uplink' must be an object");
-            auto d = parseDeviceSpec(u.value("device", std::string()));
+            At u{j["uplink"], "uplink"};
+            if (Status s = object(u, {"device", "address", "mac", "next_hop_mac"}); !s)
+                return s.error();
+            if (!u.has("device")) return u.error("needs \"device\"");
+            auto spec = text(u["device"], kMaxDeviceBytes);
+            if (!spec) return spec.error();
+            auto d = parseDeviceSpec(*spec);
             if (!d) return makeError("uplink: " + d.error().message);
+            for (const PortBinding& b : c.ports) {
+                if (b.device.kind == d->kind && d->kind != DeviceSpec::Kind::Null &&
+                    b.device.text == d->text)
+                    return makeError("uplink.device: " + *spec + " is already bound to port " +
+                                     b.port);
+            }
             c.uplink = *d;
-            if (!u.contains("address")) return makeError("uplink.address (underlay IP) is required");
-            auto a = ipField(u["address"], "uplink.address");
+            if (!u.has("address")) return makeError("uplink.address (underlay IP) is required");
+            auto a = ipField(u["address"]);
             if (!a) return a.error();
             c.underlay = *a;
-            if (u.contains("mac")) {
-                auto m = macField(u["mac"], "uplink.mac");
+            if (u.has("mac")) {
+                auto m = macField(u["mac"]);
                 if (!m) return m.error();
                 c.uplinkMac = *m;
             }
-            if (u.contains("next_hop_mac")) {
-                auto m = macField(u["next_hop_mac"], "uplink.next_hop_mac");
+            if (u.has("next_hop_mac")) {
+                auto m = macField(u["next_hop_mac"]);
                 if (!m) return m.error();
                 c.nextHopMac = *m;
             }
         }
         if (j.contains("hosts")) {
-            for (const json& h : j["hosts"]) {
+            At hosts{j["hosts"], "hosts"};
+            if (!hosts.v.is_array()) return hosts.error("must be an array");
+            if (hosts.v.size() > kMaxHosts)
+                return hosts.error("at most " + std::to_string(kMaxHosts) + " hosts");
+            for (size_t i = 0; i < hosts.v.size(); ++i) {
+                At h = hosts.item(i);
+                if (Status s = object(h, {"address", "mac"}); !s) return s.error();
+                if (!h.has("address")) return h.error("needs \"address\"");
                 HostEntry e;
-                auto a = ipField(h.value("address", json()), "hosts[].address");
+                auto a = ipField(h["address"]);
                 if (!a) return a.error();
                 e.address = *a;
-                if (h.contains("mac")) {
-                    auto m = macField(h["mac"], "hosts[].mac");
+                if (h.has("mac")) {
+                    auto m = macField(h["mac"]);
                     if (!m) return m.error();
                     e.mac = *m;
                 }
@@ -212,16 +363,23 @@ Expected<RunConfig> parseRunConfig(const std::string& text, const std::string& b
             }
         }
         if (j.contains("vms")) {
-            for (const json& v : j["vms"]) {
+            At vms{j["vms"], "vms"};
+            if (!vms.v.is_array()) return vms.error("must be an array");
+            if (vms.v.size() > kMaxVms)
+                return vms.error("at most " + std::to_string(kMaxVms) + " entries");
+            for (size_t i = 0; i < vms.v.size(); ++i) {
+                At v = vms.item(i);
+                if (Status s = object(v, {"vni", "ip", "host"}); !s) return s.error();
+                if (!v.has("ip") || !v.has("host")) return v.error("needs \"ip\" and \"host\"");
                 VmEntry e;
-                if (v.contains("vni")) {
-                    auto n = uintField(v["vni"], "vms[].vni", 0, 0xffffff);
+                if (v.has("vni")) {
+                    auto n = number(v["vni"], 0, 0xffffff);
                     if (!n) return n.error();
                     e.vni = static_cast<uint32_t>(*n);
                 }
-                auto ip = ipField(v.value("ip", json()), "vms[].ip");
+                auto ip = ipField(v["ip"]);
                 if (!ip) return ip.error();
-                auto host = ipField(v.value("host", json()), "vms[].host");
+                auto host = ipField(v["host"]);
                 if (!host) return host.error();
                 e.ip = *ip;
                 e.host = *host;
@@ -229,44 +387,71 @@ Expected<RunConfig> parseRunConfig(const std::string& text, const std::string& b
             }
         }
         if (j.contains("sessions")) {
-            const json& s = j["sessions"];
-            if (s.contains("max_per_port")) {
-                auto n = uintField(s["max_per_port"], "sessions.max_per_port", 2, 1u << 22);
+            At s{j["sessions"], "sessions"};
+            if (Status st = object(s, {"max_per_port", "tcp_syn_timeout",
+                                       "tcp_established_timeout", "tcp_fin_timeout",
+                                       "tcp_time_wait", "tcp_closed_timeout", "udp_timeout",
+                                       "scan_interval"});
+                !st)
+                return st.error();
+            if (s.has("max_per_port")) {
+                auto n = number(s["max_per_port"], kMinPerPort, kMaxPerPort);
                 if (!n) return n.error();
                 c.sessions.maxPerPort = static_cast<uint32_t>(*n);
             }
             struct {
                 const char* key;
                 uint64_t* dst;
-            } durations[] = {{"tcp_syn_timeout", &c.sessions.tcpSynMs},
-                             {"tcp_established_timeout", &c.sessions.tcpEstablishedMs},
-                             {"tcp_fin_timeout", &c.sessions.tcpFinMs},
-                             {"tcp_time_wait", &c.sessions.tcpTimeWaitMs},
-                             {"tcp_closed_timeout", &c.sessions.tcpClosedMs},
-                             {"udp_timeout", &c.sessions.udpMs},
-                             {"scan_interval", &c.sessions.scanIntervalMs}};
+                uint64_t max;
+            } durations[] = {{"tcp_syn_timeout", &c.sessions.tcpSynMs, kMaxDurationMs},
+                             {"tcp_established_timeout", &c.sessions.tcpEstablishedMs,
+                              kMaxDurationMs},
+                             {"tcp_fin_timeout", &c.sessions.tcpFinMs, kMaxDurationMs},
+                             {"tcp_time_wait", &c.sessions.tcpTimeWaitMs, kMaxDurationMs},
+                             {"tcp_closed_timeout", &c.sessions.tcpClosedMs, kMaxDurationMs},
+                             {"udp_timeout", &c.sessions.udpMs, kMaxDurationMs},
+                             {"scan_interval", &c.sessions.scanIntervalMs, kMaxScanIntervalMs}};
             for (auto& d : durations) {
-                if (!s.contains(d.key)) continue;
-                auto ms = durationField(s[d.key], d.key);
+                if (!s.has(d.key)) continue;
+                auto ms = durationField(s[d.key], 1, d.max);
                 if (!ms) return ms.error();
                 *d.dst = *ms;
             }
-            if (c.sessions.scanIntervalMs == 0) return makeError("sessions.scan_interval must be > 0");
         }
-    } catch (const json::exception& e) {
-        return makeError(std::string("config: wrong type: ") + e.what());
+    } catch (const std::exception& e) {  // not expected: every access is checked first
+        return makeError(std::string("config: ") + e.what());
     }
     return c;
 }
 
 Expected<RunConfig> loadRunConfig(const std::string& path) {
-    std::ifstream in(path);
-    if (!in) return makeError("cannot read config '" + path + "'");
-    std::stringstream ss;
-    ss << in.rdbuf();
+    // A regular file, read with a size bound: a FIFO or a device is refused, never waited on.
+    int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    if (fd < 0) return makeError("cannot read config: " + std::string(std::strerror(errno)), path);
+    struct stat st{};
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return makeError("config must be a regular file", path);
+    }
+    if (static_cast<uint64_t>(st.st_size) > kMaxConfigBytes) {
+        close(fd);
+        return makeError("config larger than " + std::to_string(kMaxConfigBytes) + " bytes", path);
+    }
+    std::string text;
+    char buf[65536];
+    ssize_t r;
+    while ((r = read(fd, buf, sizeof buf)) > 0) {
+        text.append(buf, static_cast<size_t>(r));
+        if (text.size() > kMaxConfigBytes) break;
+    }
+    close(fd);
+    if (r < 0) return makeError("cannot read config: " + std::string(std::strerror(errno)), path);
     auto base = std::filesystem::path(path).parent_path().string();
-    auto c = parseRunConfig(ss.str(), base);
-    if (!c) return makeError(c.error().message, path);
+    auto c = parseRunConfig(text, base);
+    if (!c) {
+        const Error& e = c.error();
+        return makeError(e.message, e.where.empty() ? path : path + ":" + e.where);
+    }
     c->path = path;
     return c;
 }

@@ -39,6 +39,7 @@ struct Device {
     rte_ring* ringRx = nullptr;  // ring devices only
     rte_ring* ringTx = nullptr;
     std::string vdevName;
+    bool hasPort = false;  // ethPort is a DPDK port of ours (set up, or being set up)
 };
 
 // Per-worker counters; only the owning worker writes them.

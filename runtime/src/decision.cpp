@@ -314,7 +314,8 @@ void Datapath::pairStage(const Walk& w, uint8_t tcpFlags, Decision& d) {
             stateful = true;
             uint32_t id = r.step_rule[s];
             if (id < desc.n_rules && desc.rules[id].idle_timeout_ms > 0)
-                idle = static_cast<uint32_t>(desc.rules[id].idle_timeout_ms);
+                idle = static_cast<uint32_t>(  // saturated, never wrapped (~49 days)
+                    std::min<uint64_t>(desc.rules[id].idle_timeout_ms, UINT32_MAX));
         }
     }
     const Headers& in = w.in;

@@ -9,6 +9,7 @@
 #include <rte_eth_ring.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
+#include <rte_malloc.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -45,6 +46,56 @@ Status regularInput(const std::string& path) {
     if (stat(path.c_str(), &st) != 0)
         return makeError("cannot read " + path + ": " + std::strerror(errno));
     if (!S_ISREG(st.st_mode)) return makeError(path + " is not a regular file");
+    return {};
+}
+
+uint64_t memAvailableBytes() {
+    std::ifstream f("/proc/meminfo");
+    std::string key;
+    uint64_t kb = 0;
+    std::string unit;
+    while (f >> key >> kb >> unit) {
+        if (key == "MemAvailable:") return kb * 1024;
+    }
+    return UINT64_MAX;  // unknown: let the allocation decide
+}
+
+uint64_t dpdkFreeBytes() {
+    uint64_t total = 0;
+    for (unsigned i = 0; i < rte_socket_count(); ++i) {
+        rte_malloc_socket_stats st{};
+        if (rte_malloc_get_socket_stats(rte_socket_id_by_idx(static_cast<int>(i)), &st) == 0)
+            total += st.heap_freesz_bytes;
+    }
+    return total;
+}
+
+std::string megabytes(uint64_t b) { return std::to_string((b + (1u << 20) - 1) >> 20) + " MB"; }
+
+// The session table of `capacity` slots: hot and cold slot arrays on the heap; the rte_hash
+// (key store, buckets, extendable buckets) and two slot rings in DPDK memory. The estimate
+// is checked against what is free before anything is allocated, so a large max_per_port is a
+// clear error, never an abort.
+Status checkSessionMemory(uint64_t capacity, uint32_t maxPerPort, size_t budgets) {
+    if (capacity > UINT32_MAX / 2)
+        return makeError("sessions.max_per_port " + std::to_string(maxPerPort) + " x " +
+                         std::to_string(budgets) + " budgets is too many session entries");
+    uint64_t heap = capacity * (sizeof(Session) + sizeof(SessionCold));
+    uint64_t entries = std::max<uint64_t>(capacity + capacity / 4, 64);
+    uint64_t pow2 = rte_align64pow2(entries);
+    uint64_t dpdk = entries * (sizeof(FlowKey) + 16) + pow2 * 48 + 2 * 8 * rte_align64pow2(capacity + 1);
+    std::string what = "sessions.max_per_port " + std::to_string(maxPerPort) + " x " +
+                       std::to_string(budgets) + " budgets (ports + drop cache) = " +
+                       std::to_string(capacity) + " entries";
+    uint64_t avail = memAvailableBytes();
+    if (heap > avail)
+        return makeError(what + " need " + megabytes(heap) + " of memory, " + megabytes(avail) +
+                         " available; lower sessions.max_per_port");
+    uint64_t free = dpdkFreeBytes();
+    if (dpdk > free)
+        return makeError(what + " need " + megabytes(dpdk) + " of DPDK memory, " +
+                         megabytes(free) + " free (hugepages, or EAL -m); lower " +
+                         "sessions.max_per_port");
     return {};
 }
 
@@ -136,8 +187,10 @@ Datapath::Datapath(const RunConfig& config, std::shared_ptr<const lang::Policy> 
 Datapath::~Datapath() {
     stop();
     for (auto& d : devices_) {
-        if (!devicesStopped_) rte_eth_dev_stop(d.ethPort);
-        rte_eth_dev_close(d.ethPort);
+        if (d.hasPort) {
+            if (!devicesStopped_) rte_eth_dev_stop(d.ethPort);
+            rte_eth_dev_close(d.ethPort);
+        }
         if (!d.vdevName.empty()) rte_vdev_uninit(d.vdevName.c_str());
         if (d.ringRx != nullptr) rte_ring_free(d.ringRx);
         if (d.ringTx != nullptr) rte_ring_free(d.ringTx);
@@ -211,6 +264,7 @@ Status Datapath::setupDevice(Device& d, unsigned index) {
             return makeError(d.label + ": device " + d.vdevName + " has no port");
         d.ethPort = id;
     }
+    d.hasPort = true;
     rte_eth_conf conf{};
     if (rte_eth_dev_configure(d.ethPort, 1, static_cast<uint16_t>(txq), &conf) != 0)
         return makeError(d.label + ": configure failed for " + s.text);
@@ -286,6 +340,11 @@ Status Datapath::init() {
         if (!lock) return lock.error();
         deviceLocks_.push_back(std::move(lock.value()));
     }
+    // The session table's memory is computed and checked before anything is allocated.
+    const uint64_t capacity64 = uint64_t{cfg_.sessions.maxPerPort} * (ports_.size() + 1);
+    if (Status s = checkSessionMemory(capacity64, cfg_.sessions.maxPerPort, ports_.size() + 1);
+        !s)
+        return s;
     for (size_t i = 0; i < devices_.size(); ++i) {
         if (Status s = setupDevice(devices_[i], static_cast<unsigned>(i)); !s) return s;
     }
@@ -297,9 +356,15 @@ Status Datapath::init() {
         }
     }
     for (int i = 0; i < 6; ++i) gwMac_[i] = static_cast<uint8_t>(cfg_.gatewayMac >> (40 - 8 * i));
-    uint32_t capacity = cfg_.sessions.maxPerPort * static_cast<uint32_t>(ports_.size() + 1);
-    table_ = std::make_unique<SessionTable>(name_, capacity, static_cast<unsigned>(ports_.size()),
-                                            cfg_.sessions.maxPerPort, cfg_.workers);
+    const auto capacity = static_cast<uint32_t>(capacity64);
+    try {
+        table_ = std::make_unique<SessionTable>(name_, capacity,
+                                                static_cast<unsigned>(ports_.size()),
+                                                cfg_.sessions.maxPerPort, cfg_.workers);
+    } catch (const std::bad_alloc&) {
+        return makeError("cannot allocate the session table (" + std::to_string(capacity) +
+                         " entries); lower sessions.max_per_port");
+    }
     if (!table_->ok()) return makeError("cannot create the session table (DPDK memory; lower sessions.max_per_port)");
     stats_.resize(cfg_.workers);
     workers_.resize(cfg_.workers);
@@ -369,7 +434,9 @@ void Datapath::stop() {
     for (unsigned lc : lcores_) rte_eal_wait_lcore(lc);
     maintRunning_ = false;
     if (maint_.joinable()) maint_.join();
-    for (auto& d : devices_) rte_eth_dev_stop(d.ethPort);
+    for (auto& d : devices_) {
+        if (d.hasPort) rte_eth_dev_stop(d.ethPort);
+    }
     devicesStopped_ = true;
     started_ = false;
 }

@@ -2,7 +2,10 @@
 // in docs/operations.md; the compile cache keeps compiled pipelines across restarts.
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <filesystem>
+#include <fstream>
 
 #include "sluice/lang/frontend.h"
 #include "sluice/runtime/config.h"
@@ -70,6 +73,95 @@ TEST(RunConfig, DurationsNeverWrap) {
     EXPECT_EQ(parseDurationMs("9999999999999h"), std::nullopt);  // wrapped around before
     EXPECT_EQ(parseDurationMs("9999999999999s"), 9999999999999ull * 1000);
     EXPECT_EQ(parseDurationMs("12x"), std::nullopt);
+}
+
+// Issue 9: values that used to wrap or be accepted silently. Each is an error naming the JSON
+// path of the offending value.
+TEST(RunConfig, NumbersAreRangeCheckedTypesCheckedUnknownKeysRejected) {
+    struct Case {
+        const char* extra;  // members added to the minimal config
+        const char* mentions;
+    } cases[] = {
+        {R"("workers": 4294967297)", "workers: must be 1..16"},
+        {R"("workers": -1)", "workers"},
+        {R"("workers": 1.5)", "workers"},
+        {R"("workers": "2")", "workers"},
+        {R"("burst": 4294967328)", "burst: must be 1..64"},
+        {R"("sessions": {"max_per_port": 4294967298})", "sessions.max_per_port: must be 2..4194304"},
+        {R"("sessions": {"max_per_port": 1})", "sessions.max_per_port"},
+        {R"("sessions": 5)", "sessions: must be an object"},
+        {R"("sessions": {"udp_timout": "1s"})", "sessions.udp_timout: unknown key"},
+        {R"("sessions": {"udp_timeout": "4294967297ms"})", "sessions.udp_timeout: must be"},
+        {R"("sessions": {"udp_timeout": 0})", "sessions.udp_timeout"},
+        {R"("sessions": {"scan_interval": "2h"})", "sessions.scan_interval"},
+        {R"("vms": [{"vni": 4294967396, "ip": "10.0.0.1", "host": "10.1.0.1"}])",
+         "vms[0].vni: must be 0..16777215"},
+        {R"("vms": [{"vni": 1, "ip": "10.0.0.1", "host": "10.1.0.1", "hots": 1}])",
+         "vms[0].hots: unknown key"},
+        {R"("vms": [{"vni": 1, "ip": "10.0.0.1"}])", "vms[0]: needs"},
+        {R"("vms": {"vni": 1})", "vms: must be an array"},
+        {R"("hosts": [{"address": "10.1.0.1", "mtu": 9000}])", "hosts[0].mtu: unknown key"},
+        {R"("hosts": ["10.1.0.1"])", "hosts[0]: must be an object"},
+        {R"("uplink": {"device": "ring:u", "address": "10.1.0.1", "vlan": 3})",
+         "uplink.vlan: unknown key"},
+        {R"("uplink": {"device": "ring:u", "address": 7})", "uplink.address: must be a string"},
+        {R"("uplink": {"device": "ring:r1", "address": "10.1.0.1"})", "already bound"},
+        {R"("eal": "--no-huge")", "eal: must be an array"},
+        {R"("eal": [1])", "eal[0]: must be a string"},
+        {R"("file_prefix": "a b")", "file_prefix"},
+        {R"("control_socket": 5)", "control_socket: must be a string"},
+        {R"("gateway_mac": "02:00")", "gateway_mac: bad MAC"},
+        {R"("hugepages": true)", "hugepages"},
+    };
+    for (const Case& c : cases) {
+        std::string json = std::string(R"({"policy": "p.sl", "ports": {"vm1": "ring:r1"}, )") +
+                           c.extra + "}";
+        auto parsed = parseRunConfig(json, "/tmp");
+        ASSERT_FALSE(parsed.ok()) << json;
+        EXPECT_NE(parsed.error().str().find(c.mentions), std::string::npos)
+            << json << " -> " << parsed.error().str();
+    }
+    auto dup = parseRunConfig(R"({"policy": "p.sl", "ports": {"vm1": "ring:r", "vm2": "ring:r"}})", "");
+    ASSERT_FALSE(dup.ok());
+    EXPECT_NE(dup.error().str().find("already bound"), std::string::npos) << dup.error().str();
+    auto obj = parseRunConfig(R"({"policy": "p.sl", "ports": {"vm1": {"device": "ring:r", "x": 1}}})", "");
+    ASSERT_FALSE(obj.ok());
+    EXPECT_NE(obj.error().str().find("ports.vm1.x: unknown key"), std::string::npos)
+        << obj.error().str();
+}
+
+TEST(RunConfig, LimitsThemselvesAreAccepted) {
+    auto c = parseRunConfig(
+        R"({"policy": "p.sl", "ports": {"vm1": {"device": "ring:r1"}}, "workers": 16, "burst": 64,
+            "sessions": {"max_per_port": 4194304, "udp_timeout": "720h", "scan_interval": "60s"},
+            "vms": [{"vni": 16777215, "ip": "10.0.0.1", "host": "10.1.0.1"}]})",
+        "");
+    ASSERT_TRUE(c.ok()) << c.error().str();
+    EXPECT_EQ(c->workers, 16u);
+    EXPECT_EQ(c->sessions.maxPerPort, 4194304u);
+    EXPECT_EQ(c->sessions.udpMs, 720ull * 3600 * 1000);
+    EXPECT_EQ(c->vms[0].vni, 16777215u);
+}
+
+TEST(RunConfig, SyntaxErrorsHaveLineAndColumnAndFilesMustBeRegular) {
+    auto c = parseRunConfig("{\n  \"policy\": \"p.sl\",\n  \"ports\": {,}\n}", "");
+    ASSERT_FALSE(c.ok());
+    EXPECT_EQ(c.error().where, "3:13") << c.error().str();
+    fs::path dir = fs::temp_directory_path() / ("sluice-cfg-test-" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    fs::path fifo = dir / "fifo.json";
+    ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+    auto f = loadRunConfig(fifo.string());  // must not wait for a writer
+    ASSERT_FALSE(f.ok());
+    EXPECT_NE(f.error().str().find("regular file"), std::string::npos) << f.error().str();
+    auto z = loadRunConfig("/dev/zero");
+    ASSERT_FALSE(z.ok());
+    fs::path bad = dir / "bad.json";
+    std::ofstream(bad) << "{\"policy\": \"p.sl\",\n \"workers\": }";
+    auto b = loadRunConfig(bad.string());
+    ASSERT_FALSE(b.ok());
+    EXPECT_EQ(b.error().where, bad.string() + ":2:13") << b.error().str();
+    fs::remove_all(dir);
 }
 
 TEST(CompileCache, SecondCompileOfTheSamePolicyReusesTheObject) {

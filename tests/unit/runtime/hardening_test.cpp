@@ -99,6 +99,25 @@ TEST(RuntimeHardening, TraceWithTheInterpreterWhileWorkerZeroTakesNewFlows) {
     EXPECT_GT(h.stats()["totals"]["sessions_installed"].get<uint64_t>(), 0u);
 }
 
+TEST(RuntimeHardening, DocumentedMaximumTableIsAClearErrorNotAnAbort) {
+    ensureEal();
+    auto cfgJson = ringConfig();
+    cfgJson["sessions"]["max_per_port"] = 4194304;  // x 4 budgets: far more than -m 512
+    auto cfg = parseRunConfig(cfgJson.dump(), "");
+    ASSERT_TRUE(cfg.ok()) << cfg.error().str();
+    lang::Frontend fe;
+    auto policy = fe.loadFile(cfg->policyPath);
+    ASSERT_TRUE(policy);
+    auto r = Runtime::create(*cfg, policy, makeInterpreterSlowPath(policy, 1));
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.error().str().find("sessions.max_per_port 4194304"), std::string::npos)
+        << r.error().str();
+    EXPECT_NE(r.error().str().find("memory"), std::string::npos) << r.error().str();
+    // The same process can still build a runtime of a sensible size afterwards.
+    Harness h(ringConfig());
+    ASSERT_TRUE(h.rt);
+}
+
 // ---------------------------------------------------------------------------------------------
 // The control socket: no client can stop aging or the other clients.
 

@@ -16,6 +16,7 @@ struct VerifyCliOptions {
     bool sarif = false;
     bool noConflicts = false;
     bool naive = false;
+    size_t maxFindings = verify::kDefaultMaxFindingsPerKind;
 };
 
 int runVerify(const VerifyCliOptions& o) {
@@ -43,14 +44,14 @@ int runVerify(const VerifyCliOptions& o) {
     vo.useGeometry = !o.naive;
     verify::Report report = verify::verifyPolicy(policy, vo);
     if (o.json) {
-        auto j = nlohmann::json::parse(verify::reportToJson(*policy, report));
+        auto j = nlohmann::json::parse(verify::reportToJson(*policy, report, o.maxFindings));
         j["file"] = o.file;
         j["diagnostics"] = nlohmann::json::parse(frontend.diags().toJson());
         std::cout << j.dump(2) << "\n";
     } else if (o.sarif) {
-        std::cout << verify::reportToSarif(*policy, report) << "\n";
+        std::cout << verify::reportToSarif(*policy, report, o.maxFindings) << "\n";
     } else {
-        verify::printReport(std::cerr, *policy, report, globalOptions().color);
+        verify::printReport(std::cerr, *policy, report, globalOptions().color, o.maxFindings);
     }
     return report.hasErrors() ? kExitViolation : kExitOk;
 }
@@ -64,6 +65,9 @@ void setupVerify(CLI::App& app, int& exitCode) {
     cmd->add_flag("--json", options->json, "JSON report on stdout");
     cmd->add_flag("--sarif", options->sarif, "SARIF 2.1.0 log on stdout (CI code scanning)");
     cmd->add_flag("--no-conflicts", options->noConflicts, "Skip the conflict warnings");
+    cmd->add_option("--max-findings", options->maxFindings,
+                    "Show at most N findings of each kind, count the rest (0: all)")
+        ->capture_default_str();
     cmd->add_flag("--naive", options->naive,
                   "Ask Z3 every rule question (no geometric index); for comparison");
     cmd->callback([options, &exitCode] { exitCode = runVerify(*options); });

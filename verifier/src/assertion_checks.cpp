@@ -153,8 +153,10 @@ void checkAssertion(CheckContext& cc, const lang::Assertion& a) {
         }
         f.witness = wt;
         if (!cc.options.replay) return;
+        auto pw = cc.replayHeaders(f);
+        if (!pw) return;
         std::string text;
-        bool got = deliveredByInterpreter(cc.policy, *e, *w, text);
+        bool got = deliveredByInterpreter(cc.policy, *e, *pw, text);
         f.witness->replay = text;
         if (got != expectDelivered)
             cc.internalError("replay of " + what + " disagrees: " + text, &f);

@@ -1,5 +1,6 @@
 #include "box.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "smt.h"
@@ -53,6 +54,9 @@ bool normalise(Box& b) {
     const size_t odst = static_cast<size_t>(Field::OuterDstIp);
     if (b.hi[kInnerFam] == 1 && (!clamp(b, src, 0, kV4Max) || !clamp(b, dst, 0, kV4Max)))
         return false;
+    const size_t vni = static_cast<size_t>(Field::Vni);
+    if (b.lo[vni] > 0 && !clamp(b, kOuterFam, 1, 2)) return false;  // a VNI needs a tunnel
+    if (b.hi[kOuterFam] == 0 && !clamp(b, vni, 0, 0)) return false;
     if (b.lo[kOuterFam] == b.hi[kOuterFam]) {
         u128 top = b.lo[kOuterFam] == 0 ? 0 : b.lo[kOuterFam] == 1 ? kV4Max : ~u128(0);
         if (!clamp(b, osrc, 0, top) || !clamp(b, odst, 0, top)) return false;
@@ -64,21 +68,73 @@ bool normalise(Box& b) {
 // split only when the box constrains the outer addresses (otherwise outer family None with
 // zero addresses is the box's lowest corner, and no cutter can split along those addresses
 // without fixing the family).
-void splitByUniverse(const Box& b, Region& out) {
+//
+// Well-formed packets only (smt::Context::universe, the packet parser): each box is also split
+// by protocol class, and in each piece the fields its protocols do not carry are pinned to 0
+// (ports outside TCP/UDP, flags outside TCP, ICMP type/code outside ICMP/ICMPv6); the
+// ethertype follows the inner family; a VNI range without 0 needs a tunnel, no tunnel means
+// VNI 0. Sub-boxes of a pinned box stay pinned, so subtraction keeps the universe exact.
+// (Known limit: a box free in the outer family and wider than VNI 0 keeps the points "not
+// tunnelled, VNI != 0"; witnesses prefer VNI 0 and are replayed from their text.)
+struct ProtoClass {
+    u128 lo, hi;
+    bool ports, flags, icmp;
+};
+constexpr ProtoClass kProtoClasses[] = {
+    {lang::kProtoTcp, lang::kProtoTcp, true, true, false},
+    {lang::kProtoUdp, lang::kProtoUdp, true, false, false},
+    {lang::kProtoIcmp, lang::kProtoIcmp, false, false, true},
+    {lang::kProtoIcmpV6, lang::kProtoIcmpV6, false, false, true},
+    {0, 0, false, false, false},
+    {2, 5, false, false, false},
+    {7, 16, false, false, false},
+    {18, 57, false, false, false},
+    {59, 255, false, false, false},
+};
+
+void splitByProtocol(const Box& b, Region& out) {
+    const size_t proto = static_cast<size_t>(Field::Proto);
+    for (const auto& pc : kProtoClasses) {
+        Box c = b;
+        if (!clamp(c, proto, pc.lo, pc.hi)) continue;
+        bool ok = true;
+        if (!pc.ports)
+            ok = clamp(c, static_cast<size_t>(Field::SrcPort), 0, 0) &&
+                 clamp(c, static_cast<size_t>(Field::DstPort), 0, 0);
+        if (ok && !pc.flags) ok = clamp(c, static_cast<size_t>(Field::TcpFlags), 0, 0);
+        if (ok && !pc.icmp)
+            ok = clamp(c, static_cast<size_t>(Field::IcmpType), 0, 0) &&
+                 clamp(c, static_cast<size_t>(Field::IcmpCode), 0, 0);
+        if (ok) out.push_back(c);
+    }
+}
+
+void splitByUniverse(const Box& b0, Region& out) {
     const size_t osrc = static_cast<size_t>(Field::OuterSrcIp);
     const size_t odst = static_cast<size_t>(Field::OuterDstIp);
+    const size_t vni = static_cast<size_t>(Field::Vni);
+    const size_t eth = static_cast<size_t>(Field::EtherType);
+    Box b = b0;
+    if (b.lo[vni] > 0 && !clamp(b, kOuterFam, 1, 2)) return;
     bool outerFree = b.lo[kOuterFam] == 0 && b.hi[kOuterFam] == 2 && b.lo[osrc] == 0 &&
                      b.hi[osrc] == ~u128(0) && b.lo[odst] == 0 && b.hi[odst] == ~u128(0);
+    Region pieces;
     for (u128 in = b.lo[kInnerFam]; in <= b.hi[kInnerFam]; ++in) {
         u128 ouLo = outerFree ? 0 : b.lo[kOuterFam];
         u128 ouHi = outerFree ? 0 : b.hi[kOuterFam];
         for (u128 ou = ouLo; ou <= ouHi; ++ou) {
             Box c = b;
             c.lo[kInnerFam] = c.hi[kInnerFam] = in;
-            if (!outerFree) c.lo[kOuterFam] = c.hi[kOuterFam] = ou;
-            if (normalise(c)) out.push_back(c);
+            u128 type = in == 1 ? 0x0800 : 0x86DD;
+            if (!clamp(c, eth, type, type)) continue;
+            if (!outerFree) {
+                c.lo[kOuterFam] = c.hi[kOuterFam] = ou;
+                if (ou == 0 && !clamp(c, vni, 0, 0)) continue;
+            }
+            if (normalise(c)) pieces.push_back(c);
         }
     }
+    for (const auto& p : pieces) splitByProtocol(p, out);
 }
 
 }  // namespace
@@ -296,6 +352,9 @@ lang::Headers pointOf(const Box& b) {
     lang::Headers h;
     Family in = smt::famFromCode(static_cast<unsigned>(b.lo[kInnerFam]));
     Family ou = smt::famFromCode(static_cast<unsigned>(b.lo[kOuterFam]));
+    // A VNI only in a tunnel (a box free in the outer family may start at "not tunnelled").
+    if (b.lo[static_cast<size_t>(Field::Vni)] > 0 && ou == Family::None)
+        ou = smt::famFromCode(static_cast<unsigned>(std::max<u128>(b.lo[kOuterFam], 1)));
     for (size_t i = 0; i < lang::kFieldCount; ++i) {
         auto f = static_cast<Field>(i);
         u128 v = b.lo[i];
@@ -305,6 +364,7 @@ lang::Headers pointOf(const Box& b) {
                 v = pick(i, lang::kProtoTcp) == lang::kProtoTcp ? u128(lang::kProtoTcp)
                                                                 : pick(i, lang::kProtoUdp);
                 break;
+            case Field::Vni: v = pick(i, 0); break;
             default: break;
         }
         Family fam = Family::None;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "smt.h"
@@ -26,6 +27,9 @@ struct CheckContext {
     }
     // A replay that disagreed with the encoding's claim.
     void internalError(const std::string& what, const Finding* about);
+    // What a finding's witness is replayed with: its printed text parsed back. When the text
+    // does not carry the witness, adds a V099 error (which may move `f`) and gives nullopt.
+    std::optional<lang::Headers> replayHeaders(const Finding& f);
 };
 
 std::string ruleName(const lang::Policy& policy, uint32_t layer, const lang::Rule& rule);

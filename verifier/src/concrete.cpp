@@ -5,8 +5,9 @@
 namespace sluice::verify {
 
 EncodedResult evaluateEncoding(const lang::Policy& policy, uint32_t port, lang::Direction dir,
-                               const lang::Headers& packet) {
+                               const lang::Headers& packet, EncodingFault fault) {
     smt::Context ctx;
+    ctx.fault = fault;
     auto h = ctx.freshHeaders("c_");
     auto p = enc::encodePipeline(ctx, policy, port, dir, h);
     z3::solver s(ctx.z3());
@@ -36,6 +37,21 @@ EncodedResult evaluateEncoding(const lang::Policy& policy, uint32_t port, lang::
         r.layers.push_back(step);
     }
     return r;
+}
+
+std::optional<lang::Headers> universePacket(
+    const std::vector<std::pair<lang::Field, lang::u128>>& wanted, EncodingFault fault) {
+    smt::Context ctx;
+    ctx.fault = fault;
+    auto h = ctx.freshHeaders("u_");
+    z3::solver s(ctx.z3());
+    s.add(ctx.universe(h));
+    for (const auto& [f, v] : wanted) {
+        s.add(h.get(f) == ctx.fieldVal(f, v));
+        if (smt::isIpField(f)) s.add(h.family(f) == ctx.famVal(lang::Family::V4));
+    }
+    if (ctx.checkCanonical(s, h) != z3::sat) return std::nullopt;
+    return ctx.modelHeaders(s.get_model(), h);
 }
 
 }  // namespace sluice::verify

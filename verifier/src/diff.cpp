@@ -337,8 +337,11 @@ public:
                 region = std::move(next);
             }
             ch.sizeLog2 = regionLog2(region);
-            auto ro = replay::runPort(o.policy, o.port, d, w);
-            auto rn = replay::runPort(n.policy, n.port, d, w);
+            // Replayed from the printed witness, as the operator would run it.
+            auto printed = replay::printedPacket(w);
+            if (!printed.error.empty()) internalError(ch, printed.error);
+            auto ro = replay::runPort(o.policy, o.port, d, printed.headers);
+            auto rn = replay::runPort(n.policy, n.port, d, printed.headers);
             ch.oldSide = outcomeOf(*o.policy, ro, d);
             ch.newSide = outcomeOf(*n.policy, rn, d);
             ch.oldSide.rule = decidingRule(ch.oldSide.trace, ch.newSide.trace);
@@ -368,11 +371,15 @@ private:
         bool differ = ro.verdict != rn.verdict || ro.output.str(op) != rn.output.str(np) ||
                       (ro.verdict == lang::Verdict::Allow && !(ro.headers == rn.headers));
         if (agrees(ro, po) && agrees(rn, pn) && differ) return;
+        internalError(ch, "old " + std::string(lang::verdictName(ro.verdict)) + " " +
+                              ro.output.str(op) + ", new " + lang::verdictName(rn.verdict) +
+                              " " + rn.output.str(np));
+    }
+
+    void internalError(const Change& ch, const std::string& what) {
         Finding f{FindingKind::Internal, Severity::Error,
                   "internal error: diff witness on " + ch.port + " " +
-                      lang::directionName(ch.dir) + " does not replay: old " +
-                      lang::verdictName(ro.verdict) + " " + ro.output.str(op) + ", new " +
-                      lang::verdictName(rn.verdict) + " " + rn.output.str(np),
+                      lang::directionName(ch.dir) + " does not replay: " + what,
                   {}, {}, std::nullopt};
         Witness w;
         w.headers = ch.witness;

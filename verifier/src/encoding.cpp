@@ -165,11 +165,14 @@ LayerEnc encodeLayer(Context& ctx, const lang::Policy& policy, uint32_t layerIdx
         for (size_t r = 0; r < group.rules.size(); ++r) {
             if (!e.win[g][r]) continue;
             z3::expr s = *e.win[g][r] && noTermBefore;
-            if (!group.rules[r].terminating) s = s && noWinAfter[g + 1];
+            bool terminating = group.rules[r].terminating &&
+                               ctx.fault != EncodingFault::IgnoreTerminating;
+            if (!terminating) s = s && noWinAfter[g + 1];
             e.sel[g][r] = s;
             outcomes.emplace_back(s, &group.rules[r].action);
         }
-        noTermBefore = noTermBefore && !term[g];
+        if (ctx.fault != EncodingFault::IgnoreTerminating)
+            noTermBefore = noTermBefore && !term[g];
     }
     e.selDefault = noWinAfter[0];
     outcomes.emplace_back(e.selDefault, &layer.defaultFor(dir));

@@ -26,6 +26,22 @@ uint32_t addProbePort(lang::Policy& p) {
 
 }  // namespace
 
+PrintedPacket printedPacket(const lang::Headers& witness) {
+    PrintedPacket p;
+    p.text = lang::formatPacketText(witness);
+    auto parsed = lang::parsePacketText(p.text);
+    if (!parsed) {
+        p.headers = witness;
+        p.error = "the witness text '" + p.text + "' does not parse: " + parsed.error().str();
+        return p;
+    }
+    p.headers = parsed->headers;
+    if (!(p.headers == witness))
+        p.error = "the witness text '" + p.text + "' does not carry the solver's packet (a "
+                  "field its protocol does not have, or a family or tunnel mismatch)";
+    return p;
+}
+
 MiniLayer miniLayer(const lang::Policy& policy, uint32_t layer, lang::Direction dir,
                     uint32_t group, const std::vector<uint32_t>& rules) {
     MiniLayer m;

@@ -12,6 +12,17 @@
 
 namespace sluice::verify::replay {
 
+// A witness as the operator sees it: its packet text (lang::formatPacketText), parsed back
+// with the packet parser. Every replay starts from these headers, never from the solver's
+// header set. `error` is set when the text does not parse back to the same headers: the
+// encoding admitted a packet that cannot exist (a V099 internal error).
+struct PrintedPacket {
+    lang::Headers headers;
+    std::string text;
+    std::string error;
+};
+PrintedPacket printedPacket(const lang::Headers& witness);
+
 struct MiniLayer {
     std::shared_ptr<lang::Policy> policy;
     uint32_t port = 0;             // the synthetic port

@@ -84,13 +84,41 @@ json findingJson(const lang::Policy& policy, const Finding& f) {
     return j;
 }
 
+// Which findings a renderer shows: the first `maxPerKind` of each kind (0: all).
+struct Shown {
+    std::vector<const Finding*> findings;
+    std::vector<size_t> omitted;  // per FindingKind
+
+    Shown(const Report& report, size_t maxPerKind)
+        : omitted(static_cast<size_t>(FindingKind::Internal) + 1, 0) {
+        std::vector<size_t> seen(omitted.size(), 0);
+        for (const auto& f : report.findings) {
+            auto k = static_cast<size_t>(f.kind);
+            if (maxPerKind != 0 && seen[k] >= maxPerKind) {
+                ++omitted[k];
+                continue;
+            }
+            ++seen[k];
+            findings.push_back(&f);
+        }
+    }
+    json omittedJson() const {
+        json j = json::object();
+        for (size_t k = 0; k < omitted.size(); ++k)
+            if (omitted[k] != 0) j[findingName(static_cast<FindingKind>(k))] = omitted[k];
+        return j;
+    }
+};
+
 }  // namespace
 
 std::string witnessText(const lang::Headers& headers) { return lang::formatPacketText(headers); }
 
 void printReport(std::ostream& out, const lang::Policy& policy, const Report& report,
-                 bool color) {
-    for (const auto& f : report.findings) {
+                 bool color, size_t maxPerKind) {
+    Shown shown(report, maxPerKind);
+    for (const Finding* fp : shown.findings) {
+        const Finding& f = *fp;
         if (policy.sources) {
             lang::printDiagnostic(out, *policy.sources, f.severity, f.range, f.message,
                                   findingId(f.kind), color);
@@ -109,6 +137,12 @@ void printReport(std::ostream& out, const lang::Policy& policy, const Report& re
             if (!f.witness->replay.empty()) out << "    replay: " << f.witness->replay << "\n";
         }
     }
+    for (size_t k = 0; k < shown.omitted.size(); ++k)
+        if (shown.omitted[k] != 0)
+            out << "verify: " << shown.omitted[k] << " more "
+                << findingName(static_cast<FindingKind>(k)) << " finding(s) ["
+                << findingId(static_cast<FindingKind>(k)) << "] not shown (--max-findings "
+                << maxPerKind << ")\n";
     size_t e = 0, w = 0, n = 0;
     for (const auto& f : report.findings) {
         if (f.severity == Severity::Error) ++e;
@@ -118,12 +152,14 @@ void printReport(std::ostream& out, const lang::Policy& policy, const Report& re
     out << "verify: " << e << " error(s), " << w << " warning(s), " << n << " note(s)\n";
 }
 
-std::string reportToJson(const lang::Policy& policy, const Report& report) {
+std::string reportToJson(const lang::Policy& policy, const Report& report,
+                         size_t maxPerKind) {
     json j;
     json fs = json::array();
+    Shown shown(report, maxPerKind);
+    for (const Finding* f : shown.findings) fs.push_back(findingJson(policy, *f));
     size_t errors = 0, warnings = 0, notes = 0;
     for (const auto& f : report.findings) {
-        fs.push_back(findingJson(policy, f));
         if (f.severity == Severity::Error) ++errors;
         else if (f.severity == Severity::Warning) ++warnings;
         else ++notes;
@@ -136,11 +172,14 @@ std::string reportToJson(const lang::Policy& policy, const Report& report) {
                     {"solver_calls", report.solverCalls},
                     {"geometric_decided", report.geometricDecided},
                     {"seconds", report.seconds}};
+    j["omitted"] = shown.omittedJson();
     j["ok"] = !report.hasErrors();
     return j.dump(2);
 }
 
-std::string reportToSarif(const lang::Policy& policy, const Report& report) {
+std::string reportToSarif(const lang::Policy& policy, const Report& report,
+                          size_t maxPerKind) {
+    Shown shown(report, maxPerKind);
     json rules = json::array();
     for (int k = 0; k <= static_cast<int>(FindingKind::Internal); ++k) {
         auto kind = static_cast<FindingKind>(k);
@@ -160,7 +199,8 @@ std::string reportToSarif(const lang::Policy& policy, const Report& report) {
                      {{"artifactLocation", {{"uri", fileOf(policy, r)}}}, {"region", region}}}};
     };
     json results = json::array();
-    for (const auto& f : report.findings) {
+    for (const Finding* fp : shown.findings) {
+        const Finding& f = *fp;
         json r;
         r["ruleId"] = findingId(f.kind);
         r["ruleIndex"] = static_cast<int>(f.kind);
@@ -196,7 +236,8 @@ std::string reportToSarif(const lang::Policy& policy, const Report& report) {
                                   {{"name", "sluice-verify"},
                                    {"version", "0.1.0"},
                                    {"rules", rules}}}}},
-                               {"results", results}}})}};
+                               {"results", results},
+                               {"properties", {{"omitted", shown.omittedJson()}}}}})}};
     return log.dump(2);
 }
 

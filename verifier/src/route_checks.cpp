@@ -83,9 +83,11 @@ void checkTable(CheckContext& cc, uint32_t ti) {
         w.where = "route table " + t.name + " lookup";
         w.dir = lang::Direction::Out;
         f.witness = w;
-        if (cc.options.replay) {
+        std::optional<lang::Headers> pw;
+        if (cc.options.replay) pw = cc.replayHeaders(f);
+        if (pw) {
             auto probe = replay::routeProbe(policy, ti);
-            auto r = replay::runPort(probe.policy, probe.port, lang::Direction::Out, w.headers);
+            auto r = replay::runPort(probe.policy, probe.port, lang::Direction::Out, *pw);
             f.witness->replay = "interpreter: " + r.output.str(*probe.policy) +
                                 (r.dropReason.empty() ? "" : " (" + r.dropReason + ")");
             if (r.verdict != lang::Verdict::Deny || r.dropReason != "no route")

@@ -146,6 +146,8 @@ private:
         involve(f, inv);
         f.witness = witnessAt(w);
         if (!cc_.options.replay) return;
+        auto pw = cc_.replayHeaders(f);
+        if (!pw) return;
         // The geometric path claims the listed rules cover r; the solver path claims the
         // whole group does.
         std::vector<size_t> all = by;
@@ -155,7 +157,7 @@ private:
             all.clear();
             for (size_t j = 0; j < n_; ++j) all.push_back(j);
         }
-        auto o = replayWith(all, w);
+        auto o = replayWith(all, *pw);
         f.witness->replay = o.text;
         bool inBy = o.rule && (regions_.empty() ||
                                std::find(by.begin(), by.end(), *o.rule) != by.end());
@@ -177,10 +179,12 @@ private:
         involve(f, inv);
         f.witness = witnessAt(w);
         if (!cc_.options.replay) return;
+        auto pw = cc_.replayHeaders(f);
+        if (!pw) return;
         std::vector<size_t> with = context;
         with.push_back(r);
-        auto a = replayWith(with, w);
-        auto b = replayWith(context, w);
+        auto a = replayWith(with, *pw);
+        auto b = replayWith(context, *pw);
         f.witness->replay = a.text + "; without it: " + b.text;
         bool same = a.verdict == b.verdict && a.after == b.after;
         if (a.rule != r || !same)
@@ -197,6 +201,8 @@ private:
         involve(f, {loser, winner});
         f.witness = witnessAt(w);
         if (!cc_.options.replay) return;
+        auto pw = cc_.replayHeaders(f);
+        if (!pw) return;
         std::vector<size_t> ctx;
         if (!regions_.empty()) {
             ctx = earlier_[winner];
@@ -205,7 +211,7 @@ private:
         } else {
             for (size_t j = 0; j < n_; ++j) ctx.push_back(j);
         }
-        auto o = replayWith(ctx, w);
+        auto o = replayWith(ctx, *pw);
         f.witness->replay = o.text;
         bool loserMatches = false;
         for (const auto& b : regions_.empty() ? geo::Region{} : regions_[loser])

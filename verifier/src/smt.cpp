@@ -67,7 +67,21 @@ z3::expr Context::universe(const SymHeaders& h) {
                                           h.get(Field::OuterDstIp) == zero128) &&
         z3::implies(h.fam[2] == v4, high0(h.get(Field::OuterSrcIp)) &&
                                         high0(h.get(Field::OuterDstIp)));
-    return inner && outer;
+    // Well-formed: what the packet parser (lang::parsePacketText) can produce. A field the
+    // protocol does not carry is 0; the ethertype follows the family; VNI only in a tunnel.
+    auto is = [&](Field f, u128 v) { return h.get(f) == fieldVal(f, v); };
+    z3::expr proto = h.get(Field::Proto);
+    auto protoIs = [&](uint8_t p) { return proto == fieldVal(Field::Proto, p); };
+    z3::expr ports = protoIs(lang::kProtoTcp) || protoIs(lang::kProtoUdp);
+    z3::expr icmp = protoIs(lang::kProtoIcmp) || protoIs(lang::kProtoIcmpV6);
+    z3::expr carried =
+        z3::implies(!ports, is(Field::SrcPort, 0) && is(Field::DstPort, 0)) &&
+        z3::implies(!protoIs(lang::kProtoTcp), is(Field::TcpFlags, 0)) &&
+        z3::implies(!icmp, is(Field::IcmpType, 0) && is(Field::IcmpCode, 0)) &&
+        z3::ite(h.fam[0] == v4, is(Field::EtherType, 0x0800), is(Field::EtherType, 0x86DD)) &&
+        z3::implies(h.fam[2] == none, is(Field::Vni, 0));
+    if (fault == EncodingFault::IllFormedPackets) return inner && outer;
+    return inner && outer && carried;
 }
 
 SymHeaders Context::constant(const lang::Headers& hd) {
@@ -94,9 +108,6 @@ std::vector<z3::expr> Context::canonicalHints(const SymHeaders& h) {
     std::vector<z3::expr> hints;
     hints.push_back(h.get(Field::SrcMac) == fieldVal(Field::SrcMac, 0));
     hints.push_back(h.get(Field::DstMac) == fieldVal(Field::DstMac, 0));
-    hints.push_back(z3::ite(h.fam[0] == famVal(Family::V6),
-                            h.get(Field::EtherType) == fieldVal(Field::EtherType, 0x86DD),
-                            h.get(Field::EtherType) == fieldVal(Field::EtherType, 0x0800)));
     hints.push_back(h.get(Field::Dscp) == fieldVal(Field::Dscp, 0));
     hints.push_back(h.fam[2] == famVal(Family::None));
     hints.push_back(h.get(Field::Vni) == fieldVal(Field::Vni, 0));

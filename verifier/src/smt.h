@@ -9,12 +9,14 @@
 #include <vector>
 
 #include "sluice/lang/model.h"
+#include "sluice/verify/concrete.h"
 
 namespace sluice::verify::smt {
 
 using lang::Family;
 using lang::Field;
 using lang::u128;
+using verify::EncodingFault;
 
 // Family codes in the 2-bit family variables.
 inline unsigned famCode(Family f) { return f == Family::V4 ? 1 : f == Family::V6 ? 2 : 0; }
@@ -57,14 +59,17 @@ public:
 
     // Fresh variables named with `prefix`.
     SymHeaders freshHeaders(const std::string& prefix);
-    // The packets that exist: IPv4 or IPv6 (src and dst of one family, IPv4 in the low 32
-    // bits); tunnelled (outer addresses of one family) or not (outer family None, zero).
+    // The packets that exist (well-formed, exactly what the packet text can express): IPv4
+    // or IPv6 (src and dst of one family, IPv4 in the low 32 bits, ethertype by family);
+    // tunnelled (outer addresses of one family) or not (outer family None, addresses and VNI
+    // zero); ports only for TCP/UDP, flags only for TCP, ICMP type/code only for ICMP/ICMPv6
+    // (0 otherwise, as the parser sets them).
     z3::expr universe(const SymHeaders& h);
     // Constant headers.
     SymHeaders constant(const lang::Headers& h);
     z3::expr equals(const SymHeaders& a, const SymHeaders& b);
-    // Literals preferring witnesses that the packet text form can print (MACs 0, ethertype by
-    // family, DSCP 0, ...). Used as assumptions, dropped when they make a query unsat.
+    // Literals preferring plain witnesses (MACs 0, DSCP 0, not tunnelled, ...). Used as
+    // assumptions, dropped when they make a query unsat.
     std::vector<z3::expr> canonicalHints(const SymHeaders& h);
 
     z3::expr bv(u128 v, unsigned width);
@@ -81,6 +86,7 @@ public:
     bool modelBool(const z3::model& m, const z3::expr& e);
 
     size_t checks = 0;  // solver calls made through check()
+    EncodingFault fault = EncodingFault::None;  // test-only broken encodings
     // solver.check with assumptions, counting.
     z3::check_result check(z3::solver& s, const std::vector<z3::expr>& assumptions = {});
     // Check, preferring canonical witnesses: tries hints first.

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "checks.h"
+#include "replay.h"
 
 namespace sluice::verify {
 
@@ -56,6 +57,13 @@ void CheckContext::internalError(const std::string& what, const Finding* about) 
     }
     // Appending may reallocate: `about` is not used after this point.
     report.findings.push_back(std::move(f));
+}
+
+std::optional<lang::Headers> CheckContext::replayHeaders(const Finding& f) {
+    auto printed = replay::printedPacket(f.witness->headers);
+    if (printed.error.empty()) return printed.headers;
+    internalError(printed.error, &f);
+    return std::nullopt;
 }
 
 Report verifyPolicy(std::shared_ptr<const lang::Policy> policy, const VerifyOptions& options) {

@@ -214,6 +214,43 @@ lang::Headers randomPacket(Gen& g) {
     return h;
 }
 
+// Empty when the encoding agrees with the interpreter on the packet, else what differs.
+std::string disagreement(const std::shared_ptr<lang::Policy>& policy, uint32_t port,
+                         Direction dir, const lang::Headers& pkt, EncodingFault fault) {
+    interp::Interpreter in(policy);
+    interp::Result want = in.evaluate(port, dir, pkt);
+    EncodedResult got = evaluateEncoding(*policy, port, dir, pkt, fault);
+    if (got.verdict != want.verdict) return "verdict";
+    if (got.outputKind != static_cast<uint8_t>(want.output.kind)) return "output";
+    if (want.verdict == lang::Verdict::Allow && !(got.headers == want.headers)) return "headers";
+    if (got.layers.size() != want.layers.size()) return "layer count";
+    for (size_t i = 0; i < got.layers.size(); ++i)
+        if (got.layers[i].rule != want.layers[i].rule) return "layer rule";
+    return "";
+}
+
+// Random wanted field values, including combinations the packet text cannot carry (ports
+// of ICMP, ICMP types of TCP, flags of UDP, a VNI without a tunnel).
+std::vector<std::pair<Field, u128>> randomWanted(Gen& g) {
+    static const uint8_t kProtos[] = {lang::kProtoTcp, lang::kProtoUdp, lang::kProtoIcmp,
+                                      lang::kProtoIcmpV6, 47};
+    std::vector<std::pair<Field, u128>> w;
+    if (g.coin(80)) w.push_back({Field::Proto, kProtos[g.pick(0, 4)]});
+    if (g.coin(40)) w.push_back({Field::DstPort, static_cast<u128>(g.pick(0, 3))});
+    if (g.coin(40)) w.push_back({Field::IcmpType, static_cast<u128>(g.pick(0, 9))});
+    if (g.coin(30)) w.push_back({Field::TcpFlags, static_cast<u128>(g.pick(0, 3))});
+    if (g.coin(30)) w.push_back({Field::Vni, static_cast<u128>(g.pick(0, 2))});
+    return w;
+}
+
+// True when the universe's packet for `wanted` is not the packet its text says.
+bool illFormed(const std::vector<std::pair<Field, u128>>& wanted, EncodingFault fault) {
+    auto h = universePacket(wanted, fault);
+    if (!h) return false;
+    auto parsed = lang::parsePacketText(lang::formatPacketText(*h));
+    return !parsed || !(parsed->headers == *h);
+}
+
 void checkAgreement(uint32_t seed) {
     Gen g(seed);
     auto policy = randomPolicy(g);
@@ -246,6 +283,45 @@ void checkAgreement(uint32_t seed) {
 
 RC_GTEST_PROP(VerifierEncoding, AgreesWithInterpreterOnConcretePackets, ()) {
     checkAgreement(*rc::gen::arbitrary<uint32_t>());
+}
+
+// Every packet of the encoding's universe is exactly what its printed text parses back to.
+RC_GTEST_PROP(VerifierEncoding, UniversePacketsSurviveTheirText, ()) {
+    Gen g(*rc::gen::arbitrary<uint32_t>());
+    for (int k = 0; k < 3; ++k) {
+        auto wanted = randomWanted(g);
+        auto h = universePacket(wanted);
+        if (!h) continue;
+        auto parsed = lang::parsePacketText(lang::formatPacketText(*h));
+        RC_ASSERT(parsed.ok());
+        RC_ASSERT(parsed->headers == *h);
+    }
+}
+
+// The same comparisons must flag deliberately broken encodings.
+TEST(VerifierEncoding, HarnessDetectsBrokenEncoding) {
+    size_t mismatches = 0;
+    for (uint32_t seed = 1; seed <= 200 && mismatches == 0; ++seed) {
+        Gen g(seed);
+        auto policy = randomPolicy(g);
+        for (int k = 0; k < 8; ++k) {
+            lang::Headers pkt = randomPacket(g);
+            auto port = static_cast<uint32_t>(g.pick(0, static_cast<int>(policy->ports.size()) - 1));
+            Direction dir = g.coin() ? Direction::In : Direction::Out;
+            mismatches += !disagreement(policy, port, dir, pkt, EncodingFault::IgnoreTerminating)
+                               .empty();
+        }
+    }
+    EXPECT_GT(mismatches, 0u) << "ignoring terminating rules went unnoticed";
+    size_t bad = 0, badCorrect = 0;
+    Gen g(7);
+    for (int k = 0; k < 64; ++k) {
+        auto wanted = randomWanted(g);
+        bad += illFormed(wanted, EncodingFault::IllFormedPackets);
+        badCorrect += illFormed(wanted, EncodingFault::None);
+    }
+    EXPECT_GT(bad, 0u) << "an ill-formed universe went unnoticed";
+    EXPECT_EQ(badCorrect, 0u);
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "sluice/interp/interpreter.h"
 #include "sluice/lang/frontend.h"
@@ -403,6 +404,69 @@ TEST(VerifierOutput, JsonAndSarifContracts) {
     EXPECT_EQ(s["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
                ["uri"],
               "test.sl");
+}
+
+// Only well-formed packets: a rule on icmp_type cannot admit TCP (whose ICMP type is 0), so the
+// TCP isolation holds; a port condition covers every ICMP packet (whose ports are 0).
+TEST(VerifierWellFormed, FieldsAProtocolDoesNotCarryAreZero) {
+    auto p = load(
+        "port a { mac 02:00:00:00:00:0a; ip 10.0.0.10; vni 1; layers acl; }\n"
+        "layer acl { default deny; in { group g priority 1 {"
+        " rule ping priority 10 match icmp_type 8 action allow; } } }\n"
+        "assert no_tcp isolated 0.0.0.0/0 -> a match proto tcp;\n"
+        "assert pings reachable some 0.0.0.0/0 -> a match proto icmp;\n");
+    ASSERT_TRUE(p);
+    for (int mode : {0, 1}) {
+        auto r = run(p, mode);
+        noInternal(r);
+        EXPECT_TRUE(of(r, FindingKind::Assertion).empty()) << "mode " << mode;
+    }
+    auto q = load(onePort("group g priority 1 {"
+                          " rule port0 priority 1 match dst_port 0 action deny;"
+                          " rule icmp priority 2 match proto icmp action allow; }"));
+    ASSERT_TRUE(q);
+    for (int mode : {0, 1, 2}) {
+        auto r = run(q, mode);
+        noInternal(r);
+        auto sh = of(r, FindingKind::Shadowed);
+        ASSERT_EQ(sh.size(), 1u) << "mode " << mode;
+        EXPECT_EQ(names(*sh[0])[0], "acl.icmp");
+        ASSERT_TRUE(sh[0]->witness);
+        // The printed witness is the packet the solver found.
+        auto parsed = lang::parsePacketText(lang::formatPacketText(sh[0]->witness->headers));
+        ASSERT_TRUE(parsed.ok());
+        EXPECT_EQ(parsed->headers, sh[0]->witness->headers);
+    }
+}
+
+// Findings are capped per kind in every output form, with the rest counted.
+TEST(VerifierOutput, FindingsCappedPerKind) {
+    std::string rules;
+    for (int i = 0; i < 12; ++i)
+        rules += " rule r" + std::to_string(i) + " priority " + std::to_string(i + 2) +
+                 " match dst_port " + std::to_string(100 + i) + " action allow;";
+    auto p = load(onePort("group g priority 1 { rule all priority 1 action allow;" + rules +
+                          " }"));
+    ASSERT_TRUE(p);
+    auto r = run(p);
+    ASSERT_EQ(of(r, FindingKind::Shadowed).size(), 12u);
+    auto j = nlohmann::json::parse(reportToJson(*p, r, 5));
+    size_t shown = 0;
+    for (const auto& f : j["findings"]) shown += f["kind"] == "shadowed";
+    EXPECT_EQ(shown, 5u);
+    EXPECT_EQ(j["omitted"]["shadowed"], 7);
+    EXPECT_EQ(j["summary"]["errors"].get<size_t>() + j["summary"]["warnings"].get<size_t>() +
+                  j["summary"]["notes"].get<size_t>(),
+              r.findings.size());
+    auto all = nlohmann::json::parse(reportToJson(*p, r));
+    EXPECT_TRUE(all["omitted"].empty());
+    EXPECT_EQ(all["findings"].size(), r.findings.size());
+    std::ostringstream text;
+    printReport(text, *p, r, false, 5);
+    EXPECT_NE(text.str().find("7 more shadowed finding(s) [V001] not shown"), std::string::npos)
+        << text.str();
+    auto sarif = nlohmann::json::parse(reportToSarif(*p, r, 5));
+    EXPECT_EQ(sarif["runs"][0]["properties"]["omitted"]["shadowed"], 7);
 }
 
 // Every example in examples/ verifies without errors and without internal disagreements.

@@ -25,9 +25,24 @@ struct EncodedResult {
     std::vector<EncodedLayerStep> layers;  // layers evaluated, in traversal order
 };
 
+// Deliberately broken encodings (test-only, as compiler::FaultInjection): the property tests
+// must flag each of them, so that they cannot pass while detecting nothing.
+enum class EncodingFault : uint8_t {
+    None,
+    IgnoreTerminating,  // a terminating winner does not end its layer
+    IllFormedPackets,   // the universe admits fields a protocol does not carry
+};
+
 // Builds the symbolic pipeline of `port` in `dir`, fixes the packet to `packet` and reads the
 // model. No sessions exist (the first packet of a flow).
 EncodedResult evaluateEncoding(const lang::Policy& policy, uint32_t port, lang::Direction dir,
-                               const lang::Headers& packet);
+                               const lang::Headers& packet,
+                               EncodingFault fault = EncodingFault::None);
+
+// A packet of the encoding's packet universe with the `wanted` field values (IP fields take
+// IPv4 when given), as the solver picks it; nullopt when the universe has none.
+std::optional<lang::Headers> universePacket(
+    const std::vector<std::pair<lang::Field, lang::u128>>& wanted,
+    EncodingFault fault = EncodingFault::None);
 
 }  // namespace sluice::verify

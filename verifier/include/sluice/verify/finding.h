@@ -73,14 +73,24 @@ struct Report {
     bool hasErrors() const;
 };
 
-// clang-style text (FILE:LINE:COL: warning: ... [V001], source line, caret, notes).
+// Every renderer shows at most `maxPerKind` findings of each kind (0: all), the first ones
+// found; the rest are counted per kind (a 10K-rule set has ~10K redundant rules). The summary
+// counts always cover every finding.
+inline constexpr size_t kDefaultMaxFindingsPerKind = 50;
+
+// clang-style text (FILE:LINE:COL: warning: ... [V001], source line, caret, notes), then
+// "N more KIND finding(s) not shown" per capped kind.
 void printReport(std::ostream& out, const lang::Policy& policy, const Report& report,
-                 bool color = false);
+                 bool color = false, size_t maxPerKind = 0);
 // {"findings":[{"id","kind","severity","message","file","line","col","rules":[...],
-//   "locations":[...],"witness":"packet text"|null,"witness_headers":{...},...}], "summary":{}}
-std::string reportToJson(const lang::Policy& policy, const Report& report);
-// SARIF 2.1.0 log with one run (tool "sluice-verify"), one result per finding.
-std::string reportToSarif(const lang::Policy& policy, const Report& report);
+//   "locations":[...],"witness":"packet text"|null,"witness_headers":{...},...}], "summary":{},
+//  "omitted":{"KIND": count, ...}}
+std::string reportToJson(const lang::Policy& policy, const Report& report,
+                         size_t maxPerKind = 0);
+// SARIF 2.1.0 log with one run (tool "sluice-verify"), one result per shown finding; the run's
+// properties carry the omitted counts.
+std::string reportToSarif(const lang::Policy& policy, const Report& report,
+                          size_t maxPerKind = 0);
 
 // Packet text of a witness (DESIGN.md section 5 form) and the full header set as JSON text.
 std::string witnessText(const lang::Headers& headers);

@@ -72,18 +72,17 @@ uint64_t dpdkFreeBytes() {
 
 std::string megabytes(uint64_t b) { return std::to_string((b + (1u << 20) - 1) >> 20) + " MB"; }
 
-// The session table of `capacity` slots: hot and cold slot arrays on the heap; the rte_hash
-// (key store, buckets, extendable buckets) and two slot rings in DPDK memory. The estimate
-// is checked against what is free before anything is allocated, so a large max_per_port is a
-// clear error, never an abort.
+// The session table of `capacity` slots: hot and cold slot arrays, compact IPv4 keys and two
+// session indexes (64-byte buckets for twice the positions, 8 ways) on the heap; two slot
+// rings in DPDK memory. The estimate is checked against what is free before anything is
+// allocated, so a large max_per_port is a clear error, never an abort.
 Status checkSessionMemory(uint64_t capacity, uint32_t maxPerPort, size_t budgets) {
     if (capacity > UINT32_MAX / 2)
         return makeError("sessions.max_per_port " + std::to_string(maxPerPort) + " x " +
                          std::to_string(budgets) + " budgets is too many session entries");
-    uint64_t heap = capacity * (sizeof(Session) + sizeof(SessionCold));
-    uint64_t entries = std::max<uint64_t>(capacity + capacity / 4, 64);
-    uint64_t pow2 = rte_align64pow2(entries);
-    uint64_t dpdk = entries * (sizeof(FlowKey) + 16) + pow2 * 48 + 2 * 8 * rte_align64pow2(capacity + 1);
+    uint64_t buckets = rte_align64pow2(std::max<uint64_t>(capacity * 2 / 8, 1));
+    uint64_t heap = capacity * (sizeof(Session) + sizeof(SessionCold) + 32) + 2 * 64 * buckets;
+    uint64_t dpdk = 2 * 8 * rte_align64pow2(capacity + 1);
     std::string what = "sessions.max_per_port " + std::to_string(maxPerPort) + " x " +
                        std::to_string(budgets) + " budgets (ports + drop cache) = " +
                        std::to_string(capacity) + " entries";

@@ -4,6 +4,8 @@
 // captures read by tshark, two hosts switching through VXLAN, TCP state and aging, and the
 // full session table. Every namespace and veth is removed at the end of each test.
 #include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -13,6 +15,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
@@ -142,6 +145,23 @@ protected:
                     {"sessions", sessions}};
         return start(sw_, cfg);
     }
+
+    // Runs `sluice run` with `cfg` in namespace `n` to completion (it is expected to refuse to
+    // start, or `--duration` ends it); its exit code and stderr.
+    std::pair<int, std::string> runOnce(const std::string& n, const std::string& name, json cfg) {
+        if (!cfg.contains("policy"))
+            cfg["policy"] = std::string(SLUICE_SOURCE_DIR) + "/examples/run/demo.sl";
+        if (!cfg.contains("file_prefix")) cfg["file_prefix"] = "e2e_" + tag_ + name;
+        std::string config = (dir_ / (name + ".json")).string();
+        std::string log = (dir_ / (name + ".log")).string();
+        std::ofstream(config) << cfg.dump(2);
+        int rc = std::system(("ip netns exec " + n + " timeout 20 " + sluiceBin() + " run " +
+                              config + " --duration 2 --quiet >/dev/null 2>" + log).c_str());
+        std::ifstream f(log);
+        std::string err((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+        return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, err};
+    }
+    bool alive(const Host& h) { return h.pid > 0 && waitpid(h.pid, nullptr, WNOHANG) == 0; }
 
     std::string tag_;
     fs::path dir_;
@@ -276,6 +296,76 @@ TEST_F(NetnsTest, FullSessionTableRefusesNewConnections) {
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     EXPECT_EQ(in(vm1_, "nc -z -w 2 10.10.0.2 8080"), 0);
     server2.join();
+}
+
+
+// Issue 9: one daemon per device and per socket; the socket path never replaces a file.
+TEST_F(NetnsTest, SecondDaemonOnTheSameVethsOrSocketIsRefused) {
+    Host& h = singleHost();
+    ASSERT_TRUE(alive(h));
+    // Same veths, another socket: refused, it never forwards.
+    auto [rc, err] = runOnce(sw_, "dup_dev",
+                             {{"ports", {{"vm1", "af_packet:v1"}, {"vm2", "af_packet:v2"}}},
+                              {"control_socket", (dir_ / "other.sock").string()}});
+    EXPECT_EQ(rc, 1) << err;
+    EXPECT_NE(err.find("already owns device af_packet:v1"), std::string::npos) << err;
+    // Same socket, other devices: refused; the first daemon keeps its socket.
+    auto [rc2, err2] = runOnce(sw_, "dup_sock",
+                               {{"ports", {{"vm1", "ring:r1"}}}, {"control_socket", h.socket}});
+    EXPECT_EQ(rc2, 1) << err2;
+    EXPECT_NE(err2.find("already owns control socket"), std::string::npos) << err2;
+    EXPECT_NE(err2.find("pid " + std::to_string(h.pid)), std::string::npos) << err2;
+    EXPECT_TRUE(ctl(h, "stats").contains("totals"));
+    // One switch forwards: no duplicate echo replies.
+    std::string ping = inOut(vm1_, "ping -c 3 -i 0.2 -W 2 10.10.0.2");
+    EXPECT_NE(ping.find("3 received"), std::string::npos) << ping;
+    EXPECT_EQ(ping.find("DUP!"), std::string::npos) << ping;
+}
+
+TEST_F(NetnsTest, ControlSocketNamingARegularFileLeavesItAlone) {
+    std::string sw = ns("sw");
+    std::string file = (dir_ / "precious.txt").string();
+    std::ofstream(file) << "keep me\n";
+    auto [rc, err] = runOnce(sw, "regular", {{"ports", {{"vm1", "ring:r1"}}},
+                                             {"control_socket", file}});
+    EXPECT_EQ(rc, 1) << err;
+    EXPECT_NE(err.find("exists and is not a socket"), std::string::npos) << err;
+    std::ifstream f(file);
+    std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    EXPECT_EQ(text, "keep me\n");
+    // A stale socket of a dead daemon (nobody holds its lock) is replaced.
+    std::string stale = (dir_ / "stale.sock").string();
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::strcpy(addr.sun_path, stale.c_str());
+    ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    close(fd);
+    auto [rc2, err2] = runOnce(sw, "stale", {{"ports", {{"vm1", "ring:r1"}}},
+                                             {"control_socket", stale}});
+    EXPECT_EQ(rc2, 0) << err2;
+    EXPECT_FALSE(fs::exists(stale));  // removed again on exit
+}
+
+TEST_F(NetnsTest, SighupAndClientsThatLeaveEarlyDoNotKillTheDaemon) {
+    Host& h = singleHost();
+    ASSERT_TRUE(alive(h));
+    ASSERT_EQ(kill(h.pid, SIGHUP), 0);
+    for (int i = 0; i < 50; ++i) {  // request, then close without reading the reply
+        int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+        sockaddr_un addr{};
+        addr.sun_family = AF_UNIX;
+        std::strcpy(addr.sun_path, h.socket.c_str());
+        ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+        std::string req = "{\"cmd\":\"stats\",\"format\":\"prometheus\"}\n";
+        ASSERT_EQ(send(fd, req.data(), req.size(), MSG_NOSIGNAL), static_cast<ssize_t>(req.size()));
+        close(fd);
+    }
+    EXPECT_TRUE(ctl(h, "stats").contains("totals"));
+    EXPECT_TRUE(alive(h));
+    EXPECT_EQ(in(vm1_, "ping -c 1 -W 2 10.10.0.2"), 0);
+    std::string log = capture("cat " + (dir_ / (sw_ + ".log")).string());
+    EXPECT_NE(log.find("SIGHUP ignored"), std::string::npos) << log;
 }
 
 }  // namespace

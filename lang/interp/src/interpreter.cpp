@@ -185,6 +185,14 @@ void Interpreter::clearSessions() {
 
 size_t Interpreter::sessionCount() const { return sessions_.size(); }
 
+bool Interpreter::hasSessionFor(uint32_t port, Direction dir, const Headers& packet) const {
+    if (!policy_ || port >= policy_->ports.size()) return false;
+    for (uint32_t layer : policy_->ports[port].layers) {
+        if (sessions_.count(sessionKey(port, layer, dir, packet))) return true;
+    }
+    return false;
+}
+
 Result Interpreter::evaluate(uint32_t portIndex, Direction dir, const Headers& packet) {
     std::vector<PendingSession> pending;
     Result result = evaluateHop(portIndex, dir, packet, pending);

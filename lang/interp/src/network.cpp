@@ -112,7 +112,13 @@ PathResult evaluateFromUplink(Interpreter& interpreter, const Headers& packet) {
     PathBuilder b(interpreter);
     b.path().headers = packet;
     bool tunnelled = packet.tunnelled();
-    auto q = findPortByAddress(interpreter.policy(), packet.vni, packet.dstIp, !tunnelled);
+    const lang::Policy& policy = interpreter.policy();
+    auto q = findPortByAddress(policy, packet.vni, packet.dstIp, !tunnelled);
+    // An address no port owns (an SNAT'd flow's public address, a VIP): the port whose
+    // session pair the packet matches, as the vSwitch's session table finds it.
+    for (uint32_t p = 0; !q && p < policy.ports.size(); ++p) {
+        if (interpreter.hasSessionFor(p, Direction::In, packet)) q = p;
+    }
     if (!q) return b.drop("no port for destination");
     return inboundTo(b, *q, packet);
 }

@@ -306,3 +306,41 @@ TEST_F(Net, JsonKeepsTheFirstHopsLayersAndAddsHops) {
 
 }  // namespace
 }  // namespace sluice
+
+namespace sluice {
+namespace {
+
+// Found by the data-plane differential test: the reply to an SNAT'd flow arrives from the
+// uplink at the public address, which no port owns; the vSwitch's session table delivers it to
+// the port whose pair it matches, and so does the reference path.
+TEST(NetSnat, ReplyToThePublicAddressReachesThePortOfThePair) {
+    lang::Frontend fe;
+    auto policy = fe.loadString("snat.sl", R"(
+port a { mac 02:00:00:00:00:0a; ip 10.0.0.10; vni 1; layers sg, snat; }
+layer sg {
+    default deny;
+    out { group g priority 1 { rule all priority 1 action allow stateful; } }
+}
+layer snat {
+    default allow;
+    out { group g priority 1 { rule pub priority 1 action set src_ip 203.0.113.7 stateful; } }
+}
+)");
+    ASSERT_TRUE(policy != nullptr);
+    interp::Interpreter it(policy);
+    auto pkt = [](const char* t) { return lang::parsePacketText(t)->headers; };
+    PathResult out = interp::evaluatePath(it, 0, Direction::Out,
+                                          pkt("udp 10.0.0.10:5000 -> 8.8.8.8:53"));
+    ASSERT_EQ(out.verdict, Verdict::Allow);
+    EXPECT_EQ(out.output.str(*policy), "uplink");
+    PathResult reply = interp::evaluateFromUplink(it, pkt("udp 8.8.8.8:53 -> 203.0.113.7:5000"));
+    EXPECT_EQ(reply.verdict, Verdict::Allow);
+    EXPECT_EQ(reply.output.str(*policy), "vm:a");
+    EXPECT_EQ(lang::formatPacketText(reply.headers), "udp 8.8.8.8:53 -> 10.0.0.10:5000");
+    // Any other packet to the public address has no port.
+    EXPECT_EQ(interp::evaluateFromUplink(it, pkt("udp 8.8.8.8:53 -> 203.0.113.7:5001")).dropReason,
+              "no port for destination");
+}
+
+}  // namespace
+}  // namespace sluice

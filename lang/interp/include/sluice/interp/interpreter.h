@@ -70,6 +70,11 @@ public:
                        std::vector<PendingSession>& pending);
     void commit(std::vector<PendingSession>& pending);
 
+    // Whether a packet travelling `dir` through `port`, as given, matches a session pair at
+    // one of the port's layers (the uplink delivers such a packet, e.g. the reply to an SNAT'd
+    // flow, to the port that recorded the pair).
+    bool hasSessionFor(uint32_t port, Direction dir, const Headers& packet) const;
+
     void clearSessions();
     size_t sessionCount() const;
 

@@ -16,8 +16,9 @@
 //     pipelines (final); route -> host/gateway/ecmp: back out to the wire (final)
 //   from the uplink (evaluateFromUplink): the destination port is the one with the packet's
 //     VNI and inner destination when tunnelled, with the destination address (any VNI) when
-//     not; none: drop. Then as inbound to that port; its pipeline sees the packet as it
-//     arrived, tunnel included.
+//     not; else the first port whose session pair (at any of its layers) the packet matches
+//     (the reply to an SNAT'd flow); none: drop. Then as inbound to that port; its pipeline
+//     sees the packet as it arrived, tunnel included.
 //
 // Placement of ports on hosts is a deployment fact: it changes only how the vSwitch carries
 // the packet (a VXLAN tunnel between hosts), never the verdict, so the path has no hosts.

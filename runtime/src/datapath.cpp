@@ -296,11 +296,16 @@ void Datapath::processBurst(WorkerCtx& w, uint16_t dev, rte_mbuf** pkts, uint16_
     st.rxPackets[dev] += n;
     st.rxBytes[dev] += rxBytes;
     if (m == 0) return;
+    // Stage 2: with the buckets loading, prefetch each likely entry (key and session) by its
+    // signature; then compare keys, which are in cache by now.
+    for (unsigned i = 0; i < m; ++i) {
+        if (!(wideMask >> i & 1)) table_->prefetchEntry4(hashes[i]);
+    }
     for (unsigned i = 0; i < m; ++i) {
         uint32_t slot = (wideMask >> i & 1) ? table_->findWide(wide[i])
                                             : table_->find4(k4[i], hashes[i]);
         slots[i] = slot;
-        if (slot != kNoSlot) {
+        if ((wideMask >> i & 1) && slot != kNoSlot) {
             const auto* p = reinterpret_cast<const char*>(&table_->at(slot));
             rte_prefetch0(p);
             rte_prefetch0(p + 64);

@@ -78,6 +78,18 @@ public:
     uint32_t hash(const Key& k) const { return Hash{}(k, seed_); }
     void prefetch(uint32_t h) const { __builtin_prefetch(&buckets_[h & mask_], 0, 3); }
 
+    // The first slot whose signature matches in the primary bucket of hash `h`, keys not
+    // compared (kIndexNoSlot if none): lets a burst prefetch key and entry before find().
+    uint32_t peek(uint32_t h) const {
+        const Bucket& b = buckets_[h & mask_];
+        __m128i sigs = _mm_load_si128(reinterpret_cast<const __m128i*>(b.sig));
+        auto m = static_cast<uint32_t>(_mm_movemask_epi8(
+            _mm_cmpeq_epi16(sigs, _mm_set1_epi16(static_cast<short>(sigOf(h))))));
+        if (m == 0) return kIndexNoSlot;
+        uint32_t s = __atomic_load_n(&b.slot[__builtin_ctz(m) >> 1], __ATOMIC_RELAXED);
+        return s < slots_ ? s : kIndexNoSlot;
+    }
+
     // The slot of `k` (hash `h`), or kIndexNoSlot. Lock-free; any thread.
     uint32_t find(const Key& k, uint32_t h) const {
         const uint16_t sig = sigOf(h);

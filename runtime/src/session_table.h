@@ -87,6 +87,14 @@ public:
     uint32_t hash4(const FlowKey4& k) const { return idx4_->hash(k); }
     void prefetch4(uint32_t h) const { idx4_->prefetch(h); }
     uint32_t find4(const FlowKey4& k, uint32_t h) const { return idx4_->find(k, h); }
+    // After prefetch4(h) has loaded the bucket: prefetches the likely entry's key and session.
+    void prefetchEntry4(uint32_t h) const {
+        uint32_t s = idx4_->peek(h);
+        if (s == kNoSlot) return;
+        __builtin_prefetch(&keys4_[s], 0, 3);
+        __builtin_prefetch(&hot_[s], 1, 3);
+        __builtin_prefetch(reinterpret_cast<const char*>(&hot_[s]) + 64, 1, 3);
+    }
     uint32_t findWide(const FlowKey& k) const { return wide_->find(k); }
     // Either table, by the key's form (control path, tests).
     uint32_t lookup(const FlowKey& key) const {

@@ -56,6 +56,13 @@ Status object(const At& a, std::initializer_list<const char*> keys) {
     return {};
 }
 
+Status array(const At& a, size_t maxItems, const char* items) {
+    if (!a.v.is_array()) return a.error(std::string("must be an array of ") + items);
+    if (a.v.size() > maxItems)
+        return a.error("at most " + std::to_string(maxItems) + " " + items);
+    return {};
+}
+
 Expected<uint64_t> number(const At& a, uint64_t lo, uint64_t hi) {
     std::string range = std::to_string(lo) + ".." + std::to_string(hi);
     if (!a.v.is_number_integer() || (a.v.is_number_integer() && !a.v.is_number_unsigned()))
@@ -245,9 +252,7 @@ Expected<RunConfig> parseRunConfig(const std::string& jsonText, const std::strin
         }
         if (j.contains("eal")) {
             At eal{j["eal"], "eal"};
-            if (!eal.v.is_array()) return eal.error("must be an array of strings");
-            if (eal.v.size() > kMaxEalArgs)
-                return eal.error("at most " + std::to_string(kMaxEalArgs) + " arguments");
+            if (Status st = array(eal, kMaxEalArgs, "strings"); !st) return st.error();
             for (size_t i = 0; i < eal.v.size(); ++i) {
                 auto a = text(eal.item(i), kMaxEalArgBytes);
                 if (!a) return a.error();
@@ -343,9 +348,7 @@ Expected<RunConfig> parseRunConfig(const std::string& jsonText, const std::strin
         }
         if (j.contains("hosts")) {
             At hosts{j["hosts"], "hosts"};
-            if (!hosts.v.is_array()) return hosts.error("must be an array");
-            if (hosts.v.size() > kMaxHosts)
-                return hosts.error("at most " + std::to_string(kMaxHosts) + " hosts");
+            if (Status st = array(hosts, kMaxHosts, "hosts"); !st) return st.error();
             for (size_t i = 0; i < hosts.v.size(); ++i) {
                 At h = hosts.item(i);
                 if (Status s = object(h, {"address", "mac"}); !s) return s.error();
@@ -364,9 +367,7 @@ Expected<RunConfig> parseRunConfig(const std::string& jsonText, const std::strin
         }
         if (j.contains("vms")) {
             At vms{j["vms"], "vms"};
-            if (!vms.v.is_array()) return vms.error("must be an array");
-            if (vms.v.size() > kMaxVms)
-                return vms.error("at most " + std::to_string(kMaxVms) + " entries");
+            if (Status st = array(vms, kMaxVms, "VM entries"); !st) return st.error();
             for (size_t i = 0; i < vms.v.size(); ++i) {
                 At v = vms.item(i);
                 if (Status s = object(v, {"vni", "ip", "host"}); !s) return s.error();

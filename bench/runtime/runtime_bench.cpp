@@ -82,6 +82,18 @@ void echoFrame(uint8_t* f, uint16_t id, uint8_t net = 0) {
 
 rte_mempool* gPool;
 
+// Configures and starts ring ethdevs with one rx and one tx queue each (the bare loop's).
+void startRingPorts(std::initializer_list<int> ports) {
+    for (int p : ports) {
+        rte_eth_conf conf{};
+        auto port = static_cast<uint16_t>(p);
+        rte_eth_dev_configure(port, 1, 1, &conf);
+        rte_eth_rx_queue_setup(port, 0, 1024, SOCKET_ID_ANY, nullptr, gPool);
+        rte_eth_tx_queue_setup(port, 0, 1024, SOCKET_ID_ANY, nullptr);
+        rte_eth_dev_start(port);
+    }
+}
+
 // Fills `rx` with `count` frames of `flows` distinct identifiers.
 bool prime(rte_ring* rx, unsigned count, unsigned flows) {
     for (unsigned i = 0; i < count; ++i) {
@@ -211,14 +223,7 @@ int threadedMain(double seconds, unsigned flows, const std::string& slow) {
         rte_ring* null2 = rte_ring_create("bare_n2", 4096, SOCKET_ID_ANY, 0);
         int p1 = rte_eth_from_rings("bare_in", &r1, 1, &null1, 1, SOCKET_ID_ANY);
         int p2 = rte_eth_from_rings("bare_out", &null2, 1, &r2, 1, SOCKET_ID_ANY);
-        for (int p : {p1, p2}) {
-            rte_eth_conf conf{};
-            auto port = static_cast<uint16_t>(p);
-            rte_eth_dev_configure(port, 1, 1, &conf);
-            rte_eth_rx_queue_setup(port, 0, 1024, SOCKET_ID_ANY, nullptr, gPool);
-            rte_eth_tx_queue_setup(port, 0, 1024, SOCKET_ID_ANY, nullptr);
-            rte_eth_dev_start(port);
-        }
+        startRingPorts({p1, p2});
         prime(r1, inflight, flows);
         BareArgs a{static_cast<uint16_t>(p1), static_cast<uint16_t>(p2)};
         gBareRun = true;
@@ -448,14 +453,7 @@ bool setupCase(Case& c, const SingleOpts& o, std::string& err) {
         int p1 = rte_eth_from_rings(("sb_in" + n).c_str(), &r1, 1, &n1, 1, SOCKET_ID_ANY);
         int p2 = rte_eth_from_rings(("sb_out" + n).c_str(), &n2, 1, &r2, 1, SOCKET_ID_ANY);
         if (p1 < 0 || p2 < 0) { err = "cannot create ring devices"; return false; }
-        for (int p : {p1, p2}) {
-            rte_eth_conf conf{};
-            auto port = static_cast<uint16_t>(p);
-            rte_eth_dev_configure(port, 1, 1, &conf);
-            rte_eth_rx_queue_setup(port, 0, 1024, SOCKET_ID_ANY, nullptr, gPool);
-            rte_eth_tx_queue_setup(port, 0, 1024, SOCKET_ID_ANY, nullptr);
-            rte_eth_dev_start(port);
-        }
+        startRingPorts({p1, p2});
         c.bare = {static_cast<uint16_t>(p1), static_cast<uint16_t>(p2)};
         c.feed.rx = r1;
         c.feed.txs = {r2};

@@ -175,6 +175,8 @@ private:
     Egress ecmpMember(const Walk& w, const sl_result& r, uint32_t vni) const;
     Egress toHost(const lang::IpAddr& addr, uint32_t vni, const lang::IpAddr& dst) const;
     Egress localPortFor(uint32_t vni, const lang::IpAddr& dst) const;
+    EncapSpec encapTo(const lang::IpAddr& src, const lang::IpAddr& dst, uint32_t vni,
+                      const FlowKey& key) const;
     std::string describeDecision(const Decision& d) const;
     void runPipeline(unsigned worker, Decision& d, uint16_t port, lang::Direction dir,
                      const lang::Headers& in, sl_result& out);

@@ -209,6 +209,19 @@ Egress Datapath::resolveOutput(const Walk& w, const sl_result& r, uint16_t p, bo
     }
 }
 
+// VXLAN from this host's uplink to `dst` (its MAC from the hosts table), entropy from `key`.
+EncapSpec Datapath::encapTo(const lang::IpAddr& src, const lang::IpAddr& dst, uint32_t vni,
+                            const FlowKey& key) const {
+    EncapSpec spec;
+    spec.srcMac = macValue(uplinkMac_);
+    spec.dstMac = hostMac(dst);
+    spec.src = src;
+    spec.dst = dst;
+    spec.vni = vni;
+    spec.udpSrcPort = entropy(key);
+    return spec;
+}
+
 // ---------------------------------------------------------------------------------------------
 // The stages.
 
@@ -265,13 +278,7 @@ bool Datapath::forwardStage(Walk& w, Decision& d, const Egress& e) {
         }
         case NextHop::Tunnel: {
             if (uplinkDev_ < 0) return fail(d, DropReason::NoRoute, DropDetail::NoUplink);
-            EncapSpec spec;
-            spec.srcMac = macValue(uplinkMac_);
-            spec.dstMac = hostMac(e.tunnelDst);
-            spec.src = e.tunnelSrc;
-            spec.dst = e.tunnelDst;
-            spec.vni = e.vni;
-            spec.udpSrcPort = entropy(w.key);
+            EncapSpec spec = encapTo(e.tunnelSrc, e.tunnelDst, e.vni, w.key);
             ok = buildTransposition(w.in, w.inTunnelled, finalInner, nullptr, &spec,
                                     static_cast<uint16_t>(uplinkDev_), d.fwd);
             w.delivered = finalInner;
@@ -343,13 +350,7 @@ void Datapath::pairStage(const Walk& w, uint8_t tcpFlags, Decision& d) {
         ok = buildTransposition(revIn, revTunnelled, revOut, l2, nullptr, ports_[key.ingress].dev,
                                 d.rev);
     } else if (w.inTunnelled) {
-        EncapSpec e;
-        e.srcMac = macValue(uplinkMac_);
-        e.dstMac = hostMac(in.outerSrc);
-        e.src = in.outerDst;
-        e.dst = in.outerSrc;
-        e.vni = in.vni;
-        e.udpSrcPort = entropy(key);
+        EncapSpec e = encapTo(in.outerDst, in.outerSrc, in.vni, key);
         ok = buildTransposition(revIn, revTunnelled, revOut, nullptr, &e,
                                 static_cast<uint16_t>(uplinkDev_), d.rev);
     } else {

@@ -76,6 +76,8 @@ routes rt_dual {
     ::/0                  -> gateway 192.168.6.1;
 }
 
-assert https_v6 reachable every ANY_V6 -> dual1 match proto tcp dst_port HTTPS;
+// A connection needs its SYN-ACK back: replies to unique-local sources (fc00::/7) are routed
+// to drop, so the promise is made for global unicast clients.
+assert https_v6 reachable every 2000::/3 -> dual1 match proto tcp dst_port HTTPS;
 assert ssh_v6_admins_only isolated 2001:db8:200::/48 -> dual1, dual2 match proto tcp dst_port SSH;
 assert ssh_v4_closed isolated DOC_NETS -> dual1, dual2 match proto tcp dst_port SSH;

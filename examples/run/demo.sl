@@ -38,3 +38,7 @@ layer nat {
         }
     }
 }
+
+// vm2 admits TCP 8080 and ping only: 9090 from vm1 is blocked on vm2's inbound pipeline
+// (the whole path: vm1 out, default forwarding by VNI and address, vm2 in).
+assert vm2_9090_closed isolated vm1 -> vm2 match proto tcp dst_port 9090;

@@ -1,23 +1,26 @@
 // The policy's assertions (README.md, "Assertions: what reaches means"). A packet of the
-// assertion's class (src in FROM, dst in TO, its match conditions) enters the host
-//  (1) outbound at a port A that owns a FROM address, with that address as source; it is
-//      delivered when A's outbound pipeline allows it and its output leaves the host (uplink,
-//      remote host, gateway, ECMP group), or is a local port B whose inbound pipeline, fed
-//      the rewritten headers, allows it to B's VM;
-//  (2a) inbound from the wire at a port B that owns a TO address, with that address as
-//      destination and a source that is no local port's address; delivered when B's inbound
-//      pipeline allows it to B's VM;
-//  (2b) inbound from the wire with a destination in TO that no local port owns (a VIP, a
-//      remote address) and a non-local source; delivered when some port's inbound pipeline
-//      allows it to that port's VM.
+// assertion's class (src in FROM, dst in TO, its match conditions) enters the network
+//  (1) sent by the VM of a port A that owns a FROM address, with that address as source;
+//  (2a) from the wire for a port B that owns a TO address, with that address as destination
+//      and a source that is no local port's address (tunnelled: B's VNI);
+//  (2b) from the wire with a destination in TO that no local port owns (a VIP, a remote
+//      address) and a non-local source, taken by whichever port's inbound accepts it.
+// From there it follows the network-level path (path.h = interp::evaluatePath): A's outbound
+// pipeline, the forwarding decision, the receiving port's inbound pipeline. It is delivered
+// when the path allows it. For `reachable` and TCP, the packet is the SYN of a connection and
+// "delivered" means the connection is established: the SYN is delivered and its SYN-ACK, sent
+// back by the receiving VM (or from the wire when the SYN left the policy), comes back along
+// its own path, through the session pairs the SYN left, to the sender.
 // isolated: no packet of the class is delivered; reachable some: at least one is; reachable
-// every: all are (and the class is not empty). Witnesses are replayed the same way through
-// the interpreter.
+// every: all are (and the class is not empty). Witnesses are replayed from their text the same
+// way through interp::evaluatePath.
 #include <algorithm>
 
 #include "checks.h"
 #include "encoding.h"
+#include "path.h"
 #include "replay.h"
+#include "sluice/interp/network.h"
 
 namespace sluice::verify {
 
@@ -25,6 +28,8 @@ using lang::Direction;
 using lang::Family;
 
 namespace {
+
+constexpr uint8_t kSyn = 0x02, kSynAck = 0x12;
 
 bool inValues(const std::vector<lang::MatchValue>& vs, const lang::IpAddr& a) {
     for (const auto& v : vs)
@@ -41,40 +46,103 @@ struct Entry {
     int port;  // -1: (2b), any port's inbound
     Direction dir;
     z3::expr guard;      // extra constraints on the ingress packet
-    z3::expr delivered;  // the packet reaches a destination
+    z3::expr delivered;  // the packet reaches a destination (TCP reachable: connects)
 };
 
-bool deliveredByInterpreter(const std::shared_ptr<const lang::Policy>& policy, const Entry& e,
-                            const lang::Headers& packet, std::string& text) {
+std::string pathText(const lang::Policy& policy, const interp::PathResult& r) {
+    std::string t = lang::verdictName(r.verdict);
+    t += ", output " + r.output.str(policy);
+    if (!r.dropReason.empty()) t += " (" + r.dropReason + ")";
+    t += ", hops";
+    for (const auto& h : r.hops)
+        t += " " + policy.ports[h.port].name + " " + lang::directionName(h.dir);
+    return t;
+}
+
+// The SYN-ACK of a delivered SYN and its path; `text` gets what happened. True when it comes
+// back (to the sender's VM when the sender is port `from`'s VM).
+bool replyComesBack(interp::Interpreter& in, const lang::Policy& policy,
+                    const interp::PathResult& syn, std::optional<uint32_t> from,
+                    uint32_t entryPort, std::string& text) {
     using K = interp::OutputKind;
-    if (e.port < 0) {
-        text = "interpreter: inbound at";
-        bool any = false;
-        for (uint32_t b = 0; b < policy->ports.size(); ++b) {
-            auto r = replay::runPort(policy, b, Direction::In, packet);
-            bool ok = r.verdict == lang::Verdict::Allow && r.output.kind == K::Vm;
-            text += " " + policy->ports[b].name + ": " + (ok ? "delivered" : "not delivered");
-            any = any || ok;
-        }
-        return any;
-    }
-    uint32_t port = static_cast<uint32_t>(e.port);
-    auto r = replay::runPort(policy, port, e.dir, packet);
-    text = "interpreter: port " + policy->ports[port].name + " " +
-           lang::directionName(e.dir) + ": " + lang::verdictName(r.verdict) + ", output " +
-           r.output.str(*policy) + (r.dropReason.empty() ? "" : " (" + r.dropReason + ")");
+    lang::Headers reply = lang::replyHeaders(syn.headers);
+    reply.tcpFlags = kSynAck;
+    interp::PathResult r;
+    if (syn.output.kind == K::Vm || syn.output.kind == K::Port)
+        r = interp::evaluatePath(in, syn.output.index, Direction::Out, reply);
+    else if (from)
+        r = interp::evaluatePath(in, *from, Direction::In, reply);
+    else
+        return true;  // a SYN from the wire routed back to the wire: nothing to answer
+    text += "; SYN-ACK " + lang::formatPacketText(reply) + ": " + pathText(policy, r);
+    (void)entryPort;
     if (r.verdict != lang::Verdict::Allow) return false;
-    if (e.dir == Direction::In) return r.output.kind == K::Vm;
-    switch (r.output.kind) {
-        case K::Uplink: case K::Host: case K::Gateway: case K::Ecmp: return true;
-        case K::Port: {
-            auto r2 = replay::runPort(policy, r.output.index, Direction::In, r.headers);
-            text += "; port " + policy->ports[r.output.index].name + " in: " +
-                    lang::verdictName(r2.verdict) + ", output " + r2.output.str(*policy);
-            return r2.verdict == lang::Verdict::Allow && r2.output.kind == K::Vm;
-        }
-        default: return false;
+    if (!from) return true;
+    return (r.output.kind == K::Vm || r.output.kind == K::Port) && r.output.index == *from;
+}
+
+// Replays one entry from the wire or a VM; true when delivered (connected, for a TCP SYN of a
+// reachable assertion).
+bool deliveredOnce(const std::shared_ptr<const lang::Policy>& policy, uint32_t port,
+                   Direction dir, const lang::Headers& packet, bool connection,
+                   std::string& text) {
+    interp::Interpreter in(policy);
+    auto r = interp::evaluatePath(in, port, dir, packet);
+    text += "port " + policy->ports[port].name + " " + lang::directionName(dir) + ": " +
+            pathText(*policy, r);
+    if (r.verdict != lang::Verdict::Allow) return false;
+    if (!connection) return true;
+    std::optional<uint32_t> from;
+    if (dir == Direction::Out) from = port;
+    return replyComesBack(in, *policy, r, from, port, text);
+}
+
+bool deliveredByInterpreter(const std::shared_ptr<const lang::Policy>& policy, const Entry& e,
+                            const lang::Headers& packet, bool connection, std::string& text) {
+    text = "interpreter: ";
+    if (e.port >= 0)
+        return deliveredOnce(policy, static_cast<uint32_t>(e.port), e.dir, packet, connection,
+                             text);
+    bool any = false;
+    for (uint32_t b = 0; b < policy->ports.size(); ++b) {
+        if (b) text += " | ";
+        any = deliveredOnce(policy, b, Direction::In, packet, connection, text) || any;
     }
+    return any;
+}
+
+// The ports a path may end at (a VM): its inbound hops and the targets of inbound routes.
+std::vector<uint32_t> receivers(const lang::Policy& policy, const enc::PathEnc& p) {
+    std::vector<uint32_t> out;
+    for (const auto& h : p.hops)
+        if (h.dir == Direction::In) out.push_back(h.port);
+    for (const auto& t : policy.routeTables)
+        for (const auto& r : t.routes)
+            if (r.kind == lang::NextHopKind::Port) out.push_back(r.port);
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+}
+
+// The connection of a SYN whose path is `fwd`, sent by port `from`'s VM (or from the wire):
+// established when the SYN is delivered and its SYN-ACK comes back.
+z3::expr established(smt::Context& ctx, const lang::Policy& policy, const enc::PathEnc& fwd,
+                     std::optional<uint32_t> from) {
+    auto& z = ctx.z3();
+    smt::SymHeaders reply = enc::replyOf(ctx, fwd.out);
+    reply.get(lang::Field::TcpFlags) = ctx.fieldVal(lang::Field::TcpFlags, kSynAck);
+    auto back = [&](const enc::PathEnc& r) {
+        if (!from) return r.allow;
+        return r.allow && r.toVm && r.vmPort == z.bv_val(*from, 32);
+    };
+    z3::expr atVm = z.bool_val(false);
+    for (uint32_t x : receivers(policy, fwd)) {
+        auto r = enc::encodePath(ctx, policy, x, Direction::Out, reply, &fwd);
+        atVm = atVm || (fwd.vmPort == z.bv_val(x, 32) && back(r));
+    }
+    z3::expr leftPolicy = z.bool_val(true);
+    if (from) leftPolicy = back(enc::encodePath(ctx, policy, *from, Direction::In, reply, &fwd));
+    return fwd.allow && z3::ite(fwd.toVm, atVm, leftPolicy);
 }
 
 void checkAssertion(CheckContext& cc, const lang::Assertion& a) {
@@ -88,18 +156,27 @@ void checkAssertion(CheckContext& cc, const lang::Assertion& a) {
     };
     z3::expr cls = ctx.universe(h) && valuesExpr(lang::Field::SrcIp, a.from) &&
                    valuesExpr(lang::Field::DstIp, a.to) && ctx.conditions(h, a.conditions);
-    std::vector<Entry> entries;
-    // Inbound pipelines of local ports, on demand.
-    auto inboundDelivered = [&](uint32_t b, const smt::SymHeaders& in) {
-        auto p = enc::encodePipeline(ctx, policy, b, Direction::In, in);
-        return p.allow && p.outKind == z.bv_val(enc::kVm, 3);
+    // Reachability of TCP is about connections: the packet is the SYN.
+    bool connections = a.kind != lang::AssertKind::Isolated;
+    z3::expr isTcp = h.get(lang::Field::Proto) == ctx.fieldVal(lang::Field::Proto, lang::kProtoTcp);
+    if (connections)
+        cls = cls && z3::implies(isTcp, h.get(lang::Field::TcpFlags) ==
+                                            ctx.fieldVal(lang::Field::TcpFlags, kSyn));
+    auto delivered = [&](uint32_t port, Direction dir) {
+        auto p = enc::encodePath(ctx, policy, port, dir, h);
+        if (!connections) return p.allow;
+        std::optional<uint32_t> from;
+        if (dir == Direction::Out) from = port;
+        return z3::ite(isTcp, established(ctx, policy, p, from), p.allow);
     };
+    std::vector<Entry> entries;
     z3::expr notLocal = z.bool_val(true), dstNotLocal = z.bool_val(true);
     for (const auto& port : policy.ports)
         for (const auto& ip : port.ips) {
             notLocal = notLocal && !addrIs(ctx, h, lang::Field::SrcIp, ip);
             dstNotLocal = dstNotLocal && !addrIs(ctx, h, lang::Field::DstIp, ip);
         }
+    z3::expr tunnelled = h.family(lang::Field::OuterDstIp) != ctx.famVal(Family::None);
     for (uint32_t pa = 0; pa < policy.ports.size(); ++pa) {
         const auto& port = policy.ports[pa];
         z3::expr srcOwn = z.bool_val(false), dstOwn = z.bool_val(false);
@@ -114,26 +191,21 @@ void checkAssertion(CheckContext& cc, const lang::Assertion& a) {
                 anyDst = true;
             }
         }
-        if (anySrc) {
-            auto p = enc::encodePipeline(ctx, policy, pa, Direction::Out, h);
-            z3::expr k = p.outKind;
-            z3::expr leaves = k == z.bv_val(enc::kUplink, 3) || k == z.bv_val(enc::kHost, 3) ||
-                              k == z.bv_val(enc::kGateway, 3) || k == z.bv_val(enc::kEcmp, 3);
-            z3::expr local = z.bool_val(false);
-            for (uint32_t b = 0; b < policy.ports.size(); ++b)
-                local = local || (k == z.bv_val(enc::kPort, 3) &&
-                                  p.outIndex == z.bv_val(b, 32) && inboundDelivered(b, p.out));
-            entries.push_back({static_cast<int>(pa), Direction::Out, srcOwn,
-                               p.allow && (leaves || local)});
-        }
+        if (anySrc)  // a VM sends plain packets (the vSwitch does the tunnelling)
+            entries.push_back({static_cast<int>(pa), Direction::Out, srcOwn && !tunnelled,
+                               delivered(pa, Direction::Out)});
         if (anyDst) {
-            entries.push_back({static_cast<int>(pa), Direction::In, dstOwn && notLocal,
-                               inboundDelivered(pa, h)});
+            // From the wire, as evaluateFromUplink finds the port: its VNI when tunnelled.
+            z3::expr vni = z3::implies(tunnelled, h.get(lang::Field::Vni) ==
+                                                      ctx.fieldVal(lang::Field::Vni, port.vni));
+            entries.push_back({static_cast<int>(pa), Direction::In, dstOwn && notLocal && vni,
+                               delivered(pa, Direction::In)});
         }
     }
     {
         z3::expr some = z.bool_val(false);
-        for (uint32_t b = 0; b < policy.ports.size(); ++b) some = some || inboundDelivered(b, h);
+        for (uint32_t b = 0; b < policy.ports.size(); ++b)
+            some = some || delivered(b, Direction::In);
         entries.push_back({-1, Direction::In, dstNotLocal && notLocal, some});
     }
     std::string what = std::string("assertion ") + a.name;
@@ -156,7 +228,7 @@ void checkAssertion(CheckContext& cc, const lang::Assertion& a) {
         auto pw = cc.replayHeaders(f);
         if (!pw) return;
         std::string text;
-        bool got = deliveredByInterpreter(cc.policy, *e, *pw, text);
+        bool got = deliveredByInterpreter(cc.policy, *e, *pw, connections && pw->proto == lang::kProtoTcp, text);
         f.witness->replay = text;
         if (got != expectDelivered)
             cc.internalError("replay of " + what + " disagrees: " + text, &f);

@@ -221,8 +221,15 @@ double regionLog2(const geo::Region& r) {
     return sum > 0 ? std::log2(sum) : 0;
 }
 
-SideOutcome outcomeOf(const lang::Policy& policy, const interp::Result& r, Direction d) {
+SideOutcome outcomeOf(const lang::Policy& policy, const replay::PortConnection& c, Direction d,
+                      const lang::Headers& packet) {
+    const interp::Result& r = c.syn;
     SideOutcome s;
+    if (c.reply && packet.proto == lang::kProtoTcp && packet.tcpFlags == 0x02) {
+        s.reply = std::string(lang::verdictName(c.reply->verdict)) + " -> " +
+                  c.reply->output.str(policy);
+        if (!c.reply->dropReason.empty()) s.reply += " (" + c.reply->dropReason + ")";
+    }
     s.verdict = r.verdict;
     s.output = r.output.str(policy);
     s.headers = lang::formatPacketText(r.headers);
@@ -301,6 +308,23 @@ public:
                            po.outAddr != pn.outAddr || po.outFam != pn.outFam ||
                            (po.outKind != drop && pn.outKind != drop &&
                             !ctx_.equals(po.out, pn.out));
+        // Connections: a TCP SYN both sides pass, whose SYN-ACK one side lets back through
+        // the port's other direction (session pairs included) and the other does not.
+        z3::expr syn = h.get(lang::Field::Proto) ==
+                           ctx_.fieldVal(lang::Field::Proto, lang::kProtoTcp) &&
+                       h.get(lang::Field::TcpFlags) == ctx_.fieldVal(lang::Field::TcpFlags, 0x02);
+        auto replyKind = [&](const Side& side, const enc::PipelineEnc& p) {
+            auto sessions = enc::sessionsOf(ctx_, *side.policy, p, h, p.outKind != drop);
+            smt::SymHeaders reply = enc::replyOf(ctx_, p.out);
+            reply.get(lang::Field::TcpFlags) = ctx_.fieldVal(lang::Field::TcpFlags, 0x12);
+            Direction back = d == Direction::In ? Direction::Out : Direction::In;
+            return enc::encodePipeline(ctx_, *side.policy, side.port, back, reply, nullptr,
+                                       &sessions)
+                .outKind;
+        };
+        z3::expr ro = replyKind(o, po), rn = replyKind(n, pn);
+        differs = differs || (syn && po.outKind != drop && pn.outKind != drop &&
+                              (ro == drop) != (rn == drop));
         s.add(differs);
         for (size_t c = 0; c < options_.maxClassesPerPortDir; ++c) {
             double left = remaining();
@@ -340,13 +364,13 @@ public:
             // Replayed from the printed witness, as the operator would run it.
             auto printed = replay::printedPacket(w);
             if (!printed.error.empty()) internalError(ch, printed.error);
-            auto ro = replay::runPort(o.policy, o.port, d, printed.headers);
-            auto rn = replay::runPort(n.policy, n.port, d, printed.headers);
-            ch.oldSide = outcomeOf(*o.policy, ro, d);
-            ch.newSide = outcomeOf(*n.policy, rn, d);
+            auto co = replay::runConnection(o.policy, o.port, d, printed.headers);
+            auto cn = replay::runConnection(n.policy, n.port, d, printed.headers);
+            ch.oldSide = outcomeOf(*o.policy, co, d, printed.headers);
+            ch.newSide = outcomeOf(*n.policy, cn, d, printed.headers);
             ch.oldSide.rule = decidingRule(ch.oldSide.trace, ch.newSide.trace);
             ch.newSide.rule = decidingRule(ch.newSide.trace, ch.oldSide.trace);
-            if (options_.replay) checkReplay(ch, ro, rn, m, po, pn, *o.policy, *n.policy);
+            if (options_.replay) checkReplay(ch, co, cn, m, po, pn, *o.policy, *n.policy);
             report_.changes.push_back(std::move(ch));
             z3::expr_vector lits(z);
             for (auto& l : dOld.literals) lits.push_back(l);
@@ -356,10 +380,12 @@ public:
     }
 
 private:
-    void checkReplay(const Change& ch, const interp::Result& ro, const interp::Result& rn,
-                     const z3::model& m, const enc::PipelineEnc& po,
-                     const enc::PipelineEnc& pn, const lang::Policy& op,
-                     const lang::Policy& np) {
+    void checkReplay(const Change& ch, const replay::PortConnection& co,
+                     const replay::PortConnection& cn, const z3::model& m,
+                     const enc::PipelineEnc& po, const enc::PipelineEnc& pn,
+                     const lang::Policy& op, const lang::Policy& np) {
+        const interp::Result& ro = co.syn;
+        const interp::Result& rn = cn.syn;
         auto agrees = [&](const interp::Result& r, const enc::PipelineEnc& p) {
             unsigned kind = static_cast<unsigned>(ctx_.modelValue(m, p.outKind));
             bool allow = kind != enc::kDrop;
@@ -370,6 +396,9 @@ private:
         };
         bool differ = ro.verdict != rn.verdict || ro.output.str(op) != rn.output.str(np) ||
                       (ro.verdict == lang::Verdict::Allow && !(ro.headers == rn.headers));
+        bool synPkt = ch.witness.proto == lang::kProtoTcp && ch.witness.tcpFlags == 0x02;
+        if (synPkt && co.reply && cn.reply)
+            differ = differ || (co.reply->verdict != cn.reply->verdict);
         if (agrees(ro, po) && agrees(rn, pn) && differ) return;
         internalError(ch, "old " + std::string(lang::verdictName(ro.verdict)) + " " +
                               ro.output.str(op) + ", new " + lang::verdictName(rn.verdict) +
@@ -533,6 +562,9 @@ void printDiff(std::ostream& out, const lang::Policy& oldPolicy, const lang::Pol
             << " by " << c.oldSide.rule << "\n";
         out << "    new: " << lang::verdictName(c.newSide.verdict) << " -> " << c.newSide.output
             << " by " << c.newSide.rule << "\n";
+        if (c.oldSide.reply != c.newSide.reply)
+            out << "    SYN-ACK back: old " << c.oldSide.reply << ", new " << c.newSide.reply
+                << "\n";
         out << "    class size: about 2^" << static_cast<int>(std::lround(c.sizeLog2))
             << " header values" << (c.expected ? "" : "  [UNEXPECTED]") << "\n";
         auto show = [&](const lang::Policy& p, const std::vector<lang::SourceRange>& rs,
@@ -562,7 +594,8 @@ std::string diffToJson(const DiffReport& report) {
                         {"rule", s.rule},
                         {"output", s.output},
                         {"headers", s.headers},
-                        {"trace", s.trace}};
+                        {"trace", s.trace},
+                        {"reply", s.reply}};
         };
         changes.push_back({{"port", c.port},
                            {"dir", lang::directionName(c.dir)},

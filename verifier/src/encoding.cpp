@@ -231,9 +231,86 @@ RouteOut encodeRouteLookup(Context& ctx, const lang::Policy& policy, uint32_t ta
     return o;
 }
 
+namespace {
+
+// Fields a session pair restores (the interpreter's kRestorableFields).
+constexpr Field kRestorable[] = {Field::SrcMac, Field::DstMac, Field::Vni,
+                                 Field::OuterSrcIp, Field::OuterDstIp, Field::SrcIp,
+                                 Field::DstIp, Field::SrcPort, Field::DstPort};
+
+z3::expr sameField(const SymHeaders& a, const SymHeaders& b, Field f) {
+    z3::expr e = a.get(f) == b.get(f);
+    if (smt::isIpField(f)) e = e && a.family(f) == b.family(f);
+    return e;
+}
+
+// The interpreter's session key: family, addresses, protocol, ports, ICMP type/code.
+z3::expr sameFlow(const SymHeaders& a, const SymHeaders& b) {
+    z3::expr e = a.family(Field::SrcIp) == b.family(Field::SrcIp);
+    for (Field f : {Field::SrcIp, Field::DstIp, Field::Proto, Field::SrcPort, Field::DstPort,
+                    Field::IcmpType, Field::IcmpCode})
+        e = e && a.get(f) == b.get(f);
+    return e;
+}
+
+}  // namespace
+
+SymHeaders replyOf(Context& ctx, const SymHeaders& h) {
+    SymHeaders r = h;
+    auto swap = [&](Field a, Field b) {
+        r.get(a) = h.get(b);
+        r.get(b) = h.get(a);
+        if (smt::isIpField(a)) {
+            r.family(a) = h.family(b);
+            r.family(b) = h.family(a);
+        }
+    };
+    swap(Field::SrcIp, Field::DstIp);
+    swap(Field::SrcPort, Field::DstPort);
+    swap(Field::SrcMac, Field::DstMac);
+    swap(Field::OuterSrcIp, Field::OuterDstIp);
+    // lang::answerIcmpType.
+    const z3::expr& type = h.get(Field::IcmpType);
+    auto t = [&](unsigned v) { return ctx.fieldVal(Field::IcmpType, v); };
+    z3::expr proto = h.get(Field::Proto);
+    z3::expr v4 = type;
+    const std::pair<unsigned, unsigned> kIcmp[] = {{8, 0}, {0, 8}, {13, 14}, {14, 13},
+                                                   {15, 16}, {16, 15}, {17, 18}, {18, 17}};
+    for (auto [q, a] : kIcmp) v4 = z3::ite(type == t(q), t(a), v4);
+    z3::expr v6 = z3::ite(type == t(128), t(129), z3::ite(type == t(129), t(128), type));
+    r.get(Field::IcmpType) =
+        z3::ite(proto == ctx.fieldVal(Field::Proto, lang::kProtoIcmp), v4,
+                z3::ite(proto == ctx.fieldVal(Field::Proto, lang::kProtoIcmpV6), v6, type));
+    return r;
+}
+
+Sessions sessionsOf(Context& ctx, const lang::Policy& policy, const PipelineEnc& p,
+                    const SymHeaders& in, const z3::expr& delivered) {
+    Sessions out;
+    for (size_t k = 0; k < p.layers.size(); ++k) {
+        const auto& le = p.layers[k];
+        const auto& groups = policy.layers[le.layer].groupsFor(le.dir);
+        z3::expr stateful = ctx.z3().bool_val(false);
+        bool any = false;
+        for (size_t g = 0; g < le.sel.size(); ++g)
+            for (size_t r = 0; r < le.sel[g].size(); ++r)
+                if (le.sel[g][r] && groups[g].rules[r].stateful &&
+                    groups[g].rules[r].action.verdict == lang::Verdict::Allow) {
+                    stateful = stateful || *le.sel[g][r];
+                    any = true;
+                }
+        if (!any) continue;
+        const SymHeaders& before = k == 0 ? in : p.layers[k - 1].after;
+        out.insert_or_assign(le.layer, SessionAt{delivered && p.reached[k] && stateful,
+                                                 replyOf(ctx, le.after), replyOf(ctx, before)});
+    }
+    return out;
+}
+
 PipelineEnc encodePipeline(Context& ctx, const lang::Policy& policy, uint32_t portIdx,
                            Direction dir, const SymHeaders& in,
-                           const std::function<RuleFilter(uint32_t)>& layerFilter) {
+                           const std::function<RuleFilter(uint32_t)>& layerFilter,
+                           const Sessions* sessions) {
     auto& z = ctx.z3();
     const auto& port = policy.ports[portIdx];
     std::vector<uint32_t> order(port.layers.begin(), port.layers.end());
@@ -247,7 +324,29 @@ PipelineEnc encodePipeline(Context& ctx, const lang::Policy& policy, uint32_t po
         p.reached.push_back(p.allow);
         RuleFilter f = layerFilter ? layerFilter(l) : nullptr;
         p.layers.push_back(encodeLayer(ctx, policy, l, dir, cur, f));
-        const auto& le = p.layers.back();
+        auto& le = p.layers.back();
+        if (sessions) {
+            auto it = sessions->find(l);
+            if (it != sessions->end()) {
+                // A session hit skips the rules: allow, restore, no route.
+                const SessionAt& sa = it->second;
+                z3::expr hit = sa.active && sameFlow(cur, sa.key);
+                SymHeaders restored = cur;
+                for (Field fld : kRestorable) {
+                    z3::expr use = hit && !sameField(sa.restore, sa.key, fld);
+                    restored.get(fld) = z3::ite(use, sa.restore.get(fld), cur.get(fld));
+                    if (smt::isIpField(fld))
+                        restored.family(fld) =
+                            z3::ite(use, sa.restore.family(fld), cur.family(fld));
+                }
+                for (size_t i = 0; i < le.after.field.size(); ++i)
+                    le.after.field[i] = z3::ite(hit, restored.field[i], le.after.field[i]);
+                for (size_t i = 0; i < le.after.fam.size(); ++i)
+                    le.after.fam[i] = z3::ite(hit, restored.fam[i], le.after.fam[i]);
+                le.allow = hit || le.allow;
+                le.routes = !hit && le.routes;
+            }
+        }
         p.allow = p.allow && le.allow;
         cur = le.after;
         table = z3::ite(le.routes, le.table, table);

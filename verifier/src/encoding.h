@@ -5,6 +5,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <vector>
 
@@ -67,10 +68,32 @@ struct PipelineEnc {
     z3::expr outFam;    // BV2
 };
 
-// `layerFilter(layerIndex)` gives the rule filter for that layer (or null).
+// A session pair a stateful winner of an earlier packet left at one layer of the port, for
+// packets of the other direction (the interpreter's pairs): when `active` and the packet's
+// flow at the layer equals `key`'s (family, addresses, protocol, ports, ICMP type/code), the
+// layer skips its rules, allows, and restores the fields where `restore` and `key` differ.
+struct SessionAt {
+    z3::expr active;
+    SymHeaders key;      // the reply of the headers leaving the layer
+    SymHeaders restore;  // the reply of the headers entering it
+};
+using Sessions = std::map<uint32_t, SessionAt>;  // by layer index
+
+// `layerFilter(layerIndex)` gives the rule filter for that layer (or null); `sessions` the
+// pairs the packet may meet at this port and direction (none: a first packet).
 PipelineEnc encodePipeline(Context& ctx, const lang::Policy& policy, uint32_t port, Direction dir,
                            const SymHeaders& in,
-                           const std::function<RuleFilter(uint32_t)>& layerFilter = nullptr);
+                           const std::function<RuleFilter(uint32_t)>& layerFilter = nullptr,
+                           const Sessions* sessions = nullptr);
+
+// The pairs a pipeline run records (its stateful winners), for the reverse direction; each
+// active only where `delivered` holds.
+Sessions sessionsOf(Context& ctx, const lang::Policy& policy, const PipelineEnc& p,
+                    const SymHeaders& in, const z3::expr& delivered);
+
+// lang::replyHeaders as formulas: addresses, ports, MACs and tunnel endpoints swapped, an ICMP
+// query's type answered.
+SymHeaders replyOf(Context& ctx, const SymHeaders& h);
 
 // Longest-prefix lookup of `dst` in a table: kind/index/address/family of the output.
 struct RouteOut {

@@ -114,4 +114,18 @@ interp::Result runPort(std::shared_ptr<const lang::Policy> policy, uint32_t port
     return in.evaluate(port, dir, packet);
 }
 
+PortConnection runConnection(std::shared_ptr<const lang::Policy> policy, uint32_t port,
+                             lang::Direction dir, const lang::Headers& syn) {
+    interp::Interpreter in(std::move(policy));
+    PortConnection c;
+    c.syn = in.evaluate(port, dir, syn);
+    if (c.syn.verdict != lang::Verdict::Allow) return c;
+    lang::Headers reply = lang::replyHeaders(c.syn.headers);
+    reply.tcpFlags = 0x12;  // SYN-ACK
+    c.reply = in.evaluate(port, dir == lang::Direction::In ? lang::Direction::Out
+                                                           : lang::Direction::In,
+                          reply);
+    return c;
+}
+
 }  // namespace sluice::verify::replay

@@ -45,6 +45,16 @@ LayerOutcome runLayer(const MiniLayer& mini, lang::Direction dir, const lang::He
 // A one-rule layer that allows and routes with `table`, on a synthetic port; outbound.
 MiniLayer routeProbe(const lang::Policy& policy, uint32_t table);
 
+// A connection at one port: the SYN through `dir`, then, when the port passes it, its SYN-ACK
+// (lang::replyHeaders, flags SA) through the other direction of the same port, which meets
+// the session pairs the SYN left.
+struct PortConnection {
+    interp::Result syn;
+    std::optional<interp::Result> reply;
+};
+PortConnection runConnection(std::shared_ptr<const lang::Policy> policy, uint32_t port,
+                             lang::Direction dir, const lang::Headers& syn);
+
 // Evaluates a whole port pipeline with a fresh interpreter (no sessions).
 interp::Result runPort(std::shared_ptr<const lang::Policy> policy, uint32_t port,
                        lang::Direction dir, const lang::Headers& packet);

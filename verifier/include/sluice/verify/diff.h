@@ -20,6 +20,10 @@ struct SideOutcome {
     std::string headers;                // final headers as packet text
     std::string rule;                   // the last deciding rule ("layer.rule" or "layer.default")
     std::vector<std::string> trace;     // deciding rule of every evaluated layer
+    // A TCP SYN that the port passes: what happens to its SYN-ACK through the same port's
+    // other direction (with the session pairs the SYN left), "deny (layer sg)", "allow ->
+    // uplink"; empty otherwise.
+    std::string reply;
 };
 
 struct Change {
@@ -78,7 +82,8 @@ DiffReport diffPolicies(std::shared_ptr<const lang::Policy> oldPolicy,
 
 void printDiff(std::ostream& out, const lang::Policy& oldPolicy, const lang::Policy& newPolicy,
                const DiffReport& report);
-// {"changes":[{"port","dir","witness","old":{"verdict","rule","output","headers","trace"},
+// {"changes":[{"port","dir","witness","old":{"verdict","rule","output","headers","trace",
+//   "reply"},
 //   "new":{...},"size_log2","expected"}], "ports_added", "ports_removed", "internal_errors",
 //   "unmet_expectations", "different"}
 std::string diffToJson(const DiffReport& report);

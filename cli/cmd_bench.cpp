@@ -3,7 +3,6 @@
 // One warm-up pass, then the median of several timed passes.
 #include <algorithm>
 #include <chrono>
-#include <fstream>
 #include <iostream>
 
 #include <nlohmann/json.hpp>
@@ -32,19 +31,13 @@ int runBench(const BenchOptions& o) {
         return kExitUsage;
     }
     lang::Direction dir = o.dir == "in" ? lang::Direction::In : lang::Direction::Out;
-    std::ifstream in(o.packets);
-    if (!in) {
-        std::cerr << o.packets << ": error: cannot read packets file\n";
-        return kExitInputError;
-    }
+    auto text = readInputOrReport(o.packets, kPacketListLimits);
+    if (!text) return kExitInputError;
     std::vector<lang::Headers> hs;
-    std::string line;
-    for (size_t n = 1; std::getline(in, line); ++n) {
-        auto first = line.find_first_not_of(" \t\r");
-        if (first == std::string::npos || line[first] == '#') continue;
-        auto p = lang::parsePacketText(line);
+    for (const InputLine& line : packetLines(*text, o.packets)) {
+        auto p = lang::parsePacketText(line.text);
         if (!p) {
-            std::cerr << o.packets << ":" << n << ": error: bad packet: " << p.error().str() << "\n";
+            std::cerr << line.where << ": error: bad packet: " << p.error().str() << "\n";
             return kExitInputError;
         }
         hs.push_back(p->headers);

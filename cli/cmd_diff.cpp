@@ -1,10 +1,8 @@
 // `sluice diff OLD NEW [--json] [--expect FILE]`: what a policy change does to traffic, per
 // port and direction, as packet classes with witnesses. Exit 0 same, 1 different (or, with
 // --expect, a change nobody expected / an expectation that matched nothing), 2 error.
-#include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "command.h"
 #include "sluice/verify/diff.h"
@@ -27,14 +25,9 @@ struct DiffCliOptions {
 int runDiff(const DiffCliOptions& o) {
     std::vector<verify::Expectation> expectations;
     if (!o.expectFile.empty()) {
-        std::ifstream in(o.expectFile);
-        if (!in) {
-            std::cerr << o.expectFile << ": cannot read the expectations file\n";
-            return kDiffError;
-        }
-        std::stringstream ss;
-        ss << in.rdbuf();
-        auto parsed = verify::parseExpectations(ss.str());
+        auto text = readInputOrReport(o.expectFile, kExpectationLimits);
+        if (!text) return kDiffError;
+        auto parsed = verify::parseExpectations(*text);
         if (!parsed) {
             std::cerr << o.expectFile << ": " << parsed.error().str() << "\n";
             return kDiffError;

@@ -4,7 +4,6 @@
 // decision, the receiving port's inbound pipeline); --single-hop evaluates the one port and
 // direction only. One interpreter serves all packets of a run, so stateful sessions created by
 // earlier packets are seen by later ones.
-#include <fstream>
 #include <iostream>
 
 #include "command.h"
@@ -25,11 +24,6 @@ struct EvalOptions {
     bool fromUplink = false;
 };
 
-struct PacketLine {
-    std::string text;
-    std::string where;  // "FILE:LINE" for diagnostics
-};
-
 int runEval(const EvalOptions& options) {
     lang::Frontend frontend(frontendOptions());
     auto policy = loadPolicyOrReport(frontend, options.file, false);
@@ -47,20 +41,12 @@ int runEval(const EvalOptions& options) {
     if (options.dir == "out") defaultDir = lang::Direction::Out;
     if (options.fromUplink) defaultDir = lang::Direction::In;
 
-    std::vector<PacketLine> lines;
+    std::vector<InputLine> lines;
     if (!options.packet.empty()) lines.push_back({options.packet, "--packet"});
     if (!options.packetsFile.empty()) {
-        std::ifstream in(options.packetsFile);
-        if (!in) {
-            std::cerr << options.packetsFile << ": error: cannot read packets file\n";
-            return kExitInputError;
-        }
-        std::string line;
-        for (size_t n = 1; std::getline(in, line); ++n) {
-            auto first = line.find_first_not_of(" \t\r");
-            if (first == std::string::npos || line[first] == '#') continue;
-            lines.push_back({line, options.packetsFile + ":" + std::to_string(n)});
-        }
+        auto text = readInputOrReport(options.packetsFile, kPacketListLimits);
+        if (!text) return kExitInputError;
+        for (InputLine& l : packetLines(*text, options.packetsFile)) lines.push_back(std::move(l));
     }
 
     interp::Interpreter interpreter(policy);

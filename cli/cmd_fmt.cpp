@@ -2,7 +2,6 @@
 // with --check lists the files that are not formatted (exit 1).
 #include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include "command.h"
 
@@ -16,10 +15,7 @@ struct FmtOptions {
 };
 
 std::string readAll(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
+    return readInputFile(path, kPolicyFileLimits).text;  // formatFile has just read it
 }
 
 int runFmt(const FmtOptions& options) {

@@ -1,6 +1,7 @@
 // `sluice import classbench FILE [-o OUT]`: turn a ClassBench rule set into a policy.
 #include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include "command.h"
 #include "sluice/lang/classbench.h"
@@ -14,11 +15,9 @@ struct ImportOptions {
 };
 
 int runImportClassBench(const ImportOptions& options) {
-    std::ifstream in(options.file);
-    if (!in) {
-        std::cerr << options.file << ": error: cannot read file\n";
-        return kExitInputError;
-    }
+    auto input = readInputOrReport(options.file, kRuleSetLimits);
+    if (!input) return kExitInputError;
+    std::istringstream in(std::move(*input));
     auto text = lang::importClassBench(in, options.file);
     if (!text) {
         std::cerr << text.error().str() << "\n";

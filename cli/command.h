@@ -5,10 +5,12 @@
 #include <CLI/CLI.hpp>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "sluice/lang/frontend.h"
+#include "sluice/support/input_file.h"
 
 namespace sluice::cli {
 
@@ -39,5 +41,17 @@ bool registerCommand(const char* name, CommandSetup setup);
 std::shared_ptr<const lang::Policy> loadPolicyOrReport(lang::Frontend& frontend,
                                                        const std::string& path, bool json);
 lang::FrontendOptions frontendOptions();
+
+// Reads an input file (packets, gate files, rule sets) with the rules every input follows
+// (sluice/support/input_file.h: regular files only, size and line bounds, text). On failure
+// prints "PATH[:LINE]: error: REASON" to stderr and returns nullopt.
+std::optional<std::string> readInputOrReport(const std::string& path, const InputLimits& limits);
+
+// The lines of `text` that hold a packet (not blank, not a # comment), each with "PATH:LINE".
+struct InputLine {
+    std::string text;
+    std::string where;
+};
+std::vector<InputLine> packetLines(const std::string& text, const std::string& path);
 
 }  // namespace sluice::cli

@@ -36,6 +36,29 @@ std::shared_ptr<const lang::Policy> loadPolicyOrReport(lang::Frontend& frontend,
     return policy;
 }
 
+std::optional<std::string> readInputOrReport(const std::string& path, const InputLimits& limits) {
+    InputFile file = readInputFile(path, limits);
+    if (file.ok()) return std::move(file.text);
+    std::cerr << path << (file.line != 0 ? ":" + std::to_string(file.line) : std::string())
+              << ": error: " << file.reason << "\n";
+    return std::nullopt;
+}
+
+std::vector<InputLine> packetLines(const std::string& text, const std::string& path) {
+    std::vector<InputLine> lines;
+    size_t start = 0;
+    for (size_t n = 1; start < text.size(); ++n) {
+        size_t nl = text.find('\n', start);
+        size_t end = nl == std::string::npos ? text.size() : nl;
+        std::string line = text.substr(start, end - start);
+        start = end + 1;
+        auto first = line.find_first_not_of(" \t\r");
+        if (first == std::string::npos || line[first] == '#') continue;
+        lines.push_back({std::move(line), path + ":" + std::to_string(n)});
+    }
+    return lines;
+}
+
 }  // namespace sluice::cli
 
 int main(int argc, char** argv) {

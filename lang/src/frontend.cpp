@@ -5,12 +5,12 @@
 
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <optional>
-#include <sstream>
 
 #include "parse.h"
+#include "sluice/lang/limits.h"
+#include "sluice/support/input_file.h"
 #include "printer.h"
 #include "resolve.h"
 
@@ -20,27 +20,32 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Imports must be regular files (an `import "/dev/zero";` must not hang the checker); the root
-// may also be a pipe (`sluice check /dev/stdin`).
-std::optional<std::string> readFile(const std::string& path, std::string& why,
-                                    bool regularOnly = false) {
-    std::error_code ec;
-    if (fs::is_directory(path, ec)) {
-        why = "is a directory";
-        return std::nullopt;
+// Every file, the root and each import, goes through the one input reader: regular files only
+// (never blocks on a FIFO or a device), at most kPolicyFileLimits bytes and line length, UTF-8
+// text (a binary file is one clear error; its bytes are never echoed).
+struct ReadFailure {
+    DiagKind kind;
+    std::string why;
+};
+
+DiagKind problemKind(InputProblem p, DiagKind missing) {
+    switch (p) {
+        case InputProblem::NotRegular: return DiagKind::NotRegularFile;
+        case InputProblem::TooLarge: return DiagKind::FileTooLarge;
+        case InputProblem::LineTooLong: return DiagKind::LineTooLong;
+        case InputProblem::NotText: return DiagKind::NotText;
+        default: return missing;
     }
-    if (regularOnly && fs::exists(path, ec) && !fs::is_regular_file(path, ec)) {
-        why = "not a regular file";
-        return std::nullopt;
-    }
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        why = fs::exists(path, ec) ? "cannot be read" : "no such file";
-        return std::nullopt;
-    }
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
+}
+
+std::optional<std::string> readPolicyFile(const std::string& path, DiagKind missing,
+                                          ReadFailure& failure) {
+    InputFile f = readInputFile(path, kPolicyFileLimits);
+    if (f.ok()) return std::move(f.text);
+    failure.kind = problemKind(f.problem, missing);
+    failure.why = f.reason;
+    if (f.line != 0) failure.why += " (line " + std::to_string(f.line) + ")";
+    return std::nullopt;
 }
 
 std::string canonical(const std::string& path) {
@@ -50,14 +55,27 @@ std::string canonical(const std::string& path) {
     return p.string();
 }
 
-// Loads a root file and, depth first, its imports; files end up imports-first.
+// Loads a root file and, depth first, its imports; files end up imports-first. Iterative (an
+// explicit stack of files being loaded): the length of an import chain is the input's choice.
 class Loader {
 public:
     Loader(const FrontendOptions& options, SourceManager& sources, DiagnosticEngine& diags)
         : options_(options), sources_(sources), diags_(diags) {}
 
     void loadRoot(const std::string& name, std::string text) {
-        load(name, canonical(name), std::move(text));
+        open(name, canonical(name), std::move(text));
+        while (!stack_.empty()) {
+            Frame& top = stack_.back();
+            if (top.next < top.file->imports.size()) {
+                const ast::Import& imp = top.file->imports[top.next++];
+                top.importedAt = imp.range;
+                follow(imp, top.dir);  // may push a frame: `top` dangles after this
+                continue;
+            }
+            state_[top.canon] = 2;
+            files.push_back(std::move(top.file));
+            stack_.pop_back();
+        }
     }
 
     std::vector<std::unique_ptr<ast::File>> files;
@@ -67,28 +85,30 @@ private:
     struct Frame {
         std::string canon;
         std::string display;
-        SourceRange importedAt;  // the import declaration that led here (invalid for the root)
+        SourceRange importedAt;  // the import being followed (invalid until the first one)
+        std::unique_ptr<ast::File> file;
+        fs::path dir;
+        size_t next = 0;  // the next import of `file` to follow
     };
 
-    void load(const std::string& name, const std::string& canon, std::string text) {
+    void open(const std::string& name, const std::string& canon, std::string text) {
+        totalBytes_ += text.size();
         uint32_t id = sources_.add(name, std::move(text));
         state_[canon] = 1;
         auto file = std::make_unique<ast::File>();
-        if (!parseFile(id, sources_.text(id), diags_, *file)) syntaxOk = false;
-        stack_.push_back({canon, name, {}});
-        fs::path dir = fs::path(name).parent_path();
-        for (const ast::Import& imp : file->imports) {
-            stack_.back().importedAt = imp.range;
-            follow(imp, dir);
-        }
-        stack_.pop_back();
-        state_[canon] = 2;
-        files.push_back(std::move(file));
+        if (!parseFile(id, sources_.text(id), diags_, *file, tokens_)) syntaxOk = false;
+        stack_.push_back({canon, name, {}, std::move(file), fs::path(name).parent_path(), 0});
     }
 
     void follow(const ast::Import& imp, const fs::path& dir) {
         std::string path;
         if (imp.isPath) {
+            if (fs::path(imp.text).extension() != ".sl") {
+                diags_.report(DiagKind::ImportNotPolicy, imp.targetRange,
+                              "cannot import '" + imp.text +
+                                  "': only policy files (named *.sl) can be imported");
+                return;
+            }
             path = (dir / imp.text).lexically_normal().string();
             std::error_code ec;
             if (!fs::exists(path, ec)) {
@@ -115,7 +135,7 @@ private:
             for (const std::string& d : options_.stdlibDirs) {
                 std::error_code ec;
                 fs::path candidate = fs::path(d) / rel;
-                if (fs::is_regular_file(candidate, ec)) {
+                if (fs::exists(candidate, ec)) {
                     path = candidate.string();
                     break;
                 }
@@ -147,14 +167,29 @@ private:
             }
             return;
         }
-        std::string why;
-        auto text = readFile(path, why, /*regularOnly=*/true);
-        if (!text) {
-            diags_.report(DiagKind::ImportNotFound, imp.targetRange,
-                          "cannot read imported file '" + path + "': " + why);
+        if (sources_.fileCount() >= kMaxSourceFiles) {
+            if (!tooManyReported_) {
+                tooManyReported_ = true;
+                diags_.report(DiagKind::TooManyFiles, imp.targetRange,
+                              "cannot import '" + imp.text + "': a policy may consist of at most " +
+                                  std::to_string(kMaxSourceFiles) + " files");
+            }
             return;
         }
-        load(path, canon, std::move(*text));
+        ReadFailure failure;
+        auto text = readPolicyFile(path, DiagKind::ImportNotFound, failure);
+        if (!text) {
+            diags_.report(failure.kind, imp.targetRange,
+                          "cannot read imported file '" + path + "': " + failure.why);
+            return;
+        }
+        if (text->size() > kMaxTotalSourceBytes - std::min(totalBytes_, kMaxTotalSourceBytes)) {
+            diags_.report(DiagKind::FileTooLarge, imp.targetRange,
+                          "cannot import '" + path + "': the files of a policy may hold at most " +
+                              std::to_string(kMaxTotalSourceBytes >> 20) + " MiB together");
+            return;
+        }
+        open(path, canon, std::move(*text));
     }
 
     const FrontendOptions& options_;
@@ -162,6 +197,9 @@ private:
     DiagnosticEngine& diags_;
     std::map<std::string, int> state_;  // 1 loading, 2 done
     std::vector<Frame> stack_;
+    uint64_t totalBytes_ = 0;
+    TokenBudget tokens_;
+    bool tooManyReported_ = false;
 };
 
 }  // namespace
@@ -185,11 +223,10 @@ Frontend::Frontend(FrontendOptions options)
 Frontend::~Frontend() = default;
 
 std::shared_ptr<const Policy> Frontend::loadFile(const std::string& path) {
-    std::string why;
-    auto text = readFile(path, why);
+    ReadFailure failure;
+    auto text = readPolicyFile(path, DiagKind::FileNotFound, failure);
     if (!text) {
-        diags_->report(DiagKind::FileNotFound, SourceRange{},
-                       "cannot read '" + path + "': " + why);
+        diags_->report(failure.kind, SourceRange{}, "cannot read '" + path + "': " + failure.why);
         return nullptr;
     }
     return loadString(path, std::move(*text));
@@ -220,10 +257,10 @@ std::shared_ptr<const Policy> Frontend::loadString(const std::string& name, std:
 }
 
 bool Frontend::formatFile(const std::string& path, std::string& out) {
-    std::string why;
-    auto text = readFile(path, why);
+    ReadFailure failure;
+    auto text = readPolicyFile(path, DiagKind::FileNotFound, failure);
     if (!text) {
-        diags_->report(DiagKind::FileNotFound, SourceRange{}, "cannot read '" + path + "': " + why);
+        diags_->report(failure.kind, SourceRange{}, "cannot read '" + path + "': " + failure.why);
         return false;
     }
     return formatString(path, std::move(*text), out);
@@ -232,7 +269,8 @@ bool Frontend::formatFile(const std::string& path, std::string& out) {
 bool Frontend::formatString(const std::string& name, std::string text, std::string& out) {
     uint32_t id = sources_->add(name, std::move(text));
     ast::File file;
-    if (!parseFile(id, sources_->text(id), *diags_, file)) return false;
+    TokenBudget tokens;
+    if (!parseFile(id, sources_->text(id), *diags_, file, tokens)) return false;
     out = printFile(file);
     return true;
 }

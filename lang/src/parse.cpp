@@ -16,6 +16,7 @@
 #include "antlr4-runtime.h"
 #pragma GCC diagnostic pop
 #include "parse.h"
+#include "sluice/lang/limits.h"
 
 namespace sluice::lang {
 
@@ -176,7 +177,11 @@ std::string describeToken(const Locator& loc, const antlr4::Token* t) {
     return "'" + text + "'";
 }
 
-// Reports every syntax error as E001 (clang-like wording) and keeps ANTLR's recovery.
+// Thrown by the error strategy after kMaxSyntaxErrors: ends the parse of the file at once.
+struct StopParsing {};
+
+// Reports every syntax error as E001 (clang-like wording) and keeps ANTLR's recovery, up to
+// kMaxSyntaxErrors per file (then E010 and the parse stops).
 class FriendlyErrorStrategy : public antlr4::DefaultErrorStrategy {
 public:
     FriendlyErrorStrategy(const Locator& loc, DiagnosticEngine& diags)
@@ -246,11 +251,19 @@ private:
     }
 
     void report(SourceRange r, std::string msg) {
+        if (reported_ == kMaxSyntaxErrors) {
+            diags_.report(DiagKind::TooManyErrors, r,
+                          "too many syntax errors in this file (" +
+                              std::to_string(kMaxSyntaxErrors) + "); stopped parsing it");
+            throw StopParsing();
+        }
+        ++reported_;
         diags_.report(DiagKind::SyntaxError, r, std::move(msg));
     }
 
     const Locator& loc_;
     DiagnosticEngine& diags_;
+    size_t reported_ = 0;
 };
 
 // Lexer errors cannot normally happen (ERROR_CHAR takes any character), but keep a listener
@@ -267,6 +280,33 @@ public:
 private:
     uint32_t fileId_;
     DiagnosticEngine& diags_;
+};
+
+// The lexer, counting the tokens it hands out against the run's budget; past it, E013 and the
+// parse stops (before the tokens and the tree grow further).
+class BoundedLexer : public SluiceLexer {
+public:
+    BoundedLexer(antlr4::CharStream* input, const Locator& loc, DiagnosticEngine& diags,
+                 TokenBudget& budget)
+        : SluiceLexer(input), loc_(loc), diags_(diags), budget_(budget) {}
+
+    std::unique_ptr<antlr4::Token> nextToken() override {
+        std::unique_ptr<antlr4::Token> t = SluiceLexer::nextToken();
+        if (t->getType() == antlr4::Token::EOF) return t;
+        if (budget_.left == 0) {
+            diags_.report(DiagKind::TooManyTokens, loc_.token(t.get()),
+                          "the policy has more than " + std::to_string(kMaxTokens) +
+                              " tokens; stopped parsing");
+            throw StopParsing();
+        }
+        --budget_.left;
+        return t;
+    }
+
+private:
+    const Locator& loc_;
+    DiagnosticEngine& diags_;
+    TokenBudget& budget_;
 };
 
 // Parser errors all come through FriendlyErrorStrategy; drop ANTLR's console output.
@@ -618,8 +658,8 @@ void collectComments(antlr4::CommonTokenStream& tokens, const Locator& loc, ast:
 
 }  // namespace
 
-bool parseFile(uint32_t fileId, const std::string& text, DiagnosticEngine& diags,
-               ast::File& out) {
+bool parseFile(uint32_t fileId, const std::string& text, DiagnosticEngine& diags, ast::File& out,
+               TokenBudget& budget) {
     size_t errorsBefore = diags.errorCount();
     out.fileId = fileId;
     std::string ascii = text;
@@ -629,7 +669,7 @@ bool parseFile(uint32_t fileId, const std::string& text, DiagnosticEngine& diags
     Locator loc(fileId, text);
     try {
         antlr4::ANTLRInputStream input(ascii);
-        SluiceLexer lexer(&input);
+        BoundedLexer lexer(&input, loc, diags, budget);
         LexerErrorListener lexerListener(fileId, diags);
         lexer.removeErrorListeners();
         lexer.addErrorListener(&lexerListener);
@@ -643,6 +683,8 @@ bool parseFile(uint32_t fileId, const std::string& text, DiagnosticEngine& diags
         tokens.fill();
         TreeBuilder(loc).file(tree, out);
         collectComments(tokens, loc, out);
+    } catch (const StopParsing&) {
+        // E010 is reported; the partial tree is discarded with the failed parse.
     } catch (const std::exception& e) {
         // The runtime should not throw here; if it does, the input is still rejected cleanly.
         diags.report(DiagKind::SyntaxError, SourceRange{{fileId, 1, 1}, {fileId, 1, 1}},

@@ -12,6 +12,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "sluice/lang/limits.h"
 #include "units.h"
 
 namespace sluice::lang {
@@ -125,7 +126,7 @@ public:
         registerAll();
         // Expand every constant once, used or not, so that a cycle or a bad value in an unused
         // constant is still reported (E105).
-        for (uint32_t i = 0; i < consts_.size(); ++i) constValues(i, consts_[i]->name.range);
+        expandConstants();
         policy_->ports.resize(ports_.size());
         policy_->layers.resize(layers_.size());
         policy_->routeTables.resize(routes_.size());
@@ -221,6 +222,8 @@ private:
         }
         constState_.assign(consts_.size(), 0);
         constValues_.resize(consts_.size());
+        constDepth_.assign(consts_.size(), 0);
+        constFailed_.assign(consts_.size(), false);
     }
 
     const Entry* findEntry(const std::string& name) const {
@@ -262,22 +265,117 @@ private:
     }
 
     // ---- constants ----
-    // Values of constant `idx`, expanded (memoised; E105 on a cycle).
-    const std::vector<RVal>& constValues(uint32_t idx, SourceRange useSite) {
-        if (constState_[idx] == 2) return constValues_[idx];
-        const ast::Const& c = *consts_[idx];
-        if (constState_[idx] == 1) {
-            if (!cycleReported_.count(idx)) {
-                cycleReported_.insert(idx);
-                error(DiagKind::ConstantCycle, useSite,
-                      "constant '" + c.name.text + "' is defined in terms of itself");
-                note(c.name.range, "'" + c.name.text + "' is declared here");
+    // Every constant is expanded once, up front, in dependency order, with an explicit stack:
+    // a chain of 10,000 constants or a cycle through 100,000 must not exhaust the C++ stack.
+    // E105 on a cycle; E106 when a constant is defined through more than kMaxConstantDepth
+    // levels; E311 when it would expand to more than kMaxListValues values, or the policy's
+    // expansions to more than kMaxExpandedValues: sizes are added up from the sizes of the
+    // parts before any value is copied. A constant that failed expands to nothing, silently.
+    struct ConstRef {
+        uint32_t idx;
+        SourceRange at;  // the use, where a cycle is reported
+    };
+
+    // The constants `c`'s values name: plain values and range bounds.
+    std::vector<ConstRef> constRefs(const ast::Const& c) {
+        std::vector<ConstRef> refs;
+        auto named = [&](const ast::Atom& a, SourceRange at) {
+            if (a.kind != ast::AtomKind::Name) return;
+            if (auto idx = constIndex(a.text)) refs.push_back({*idx, at});
+        };
+        for (const ast::Value& v : c.values) {
+            if (!v.hi) {
+                named(v.lo, v.range);
+            } else {
+                named(v.lo, v.lo.range);
+                named(*v.hi, v.hi->range);
             }
-            static const std::vector<RVal> kNone;
-            return kNone;
         }
-        constState_[idx] = 1;
+        return refs;
+    }
+
+    void expandConstants() {
+        struct Frame {
+            uint32_t idx;
+            std::vector<ConstRef> refs;
+            size_t next = 0;
+        };
+        std::vector<Frame> stack;
+        for (uint32_t root = 0; root < consts_.size(); ++root) {
+            if (constState_[root] != 0) continue;
+            constState_[root] = 1;
+            stack.push_back({root, constRefs(*consts_[root])});
+            while (!stack.empty()) {
+                Frame& top = stack.back();
+                if (top.next == top.refs.size()) {
+                    materializeConst(top.idx);
+                    stack.pop_back();
+                    continue;
+                }
+                ConstRef ref = top.refs[top.next++];
+                if (constState_[ref.idx] == 1) {
+                    reportConstCycle(ref.idx, ref.at);
+                } else if (constState_[ref.idx] == 0) {
+                    constState_[ref.idx] = 1;
+                    stack.push_back({ref.idx, constRefs(*consts_[ref.idx])});  // `top` dangles
+                }
+            }
+        }
+    }
+
+    void reportConstCycle(uint32_t idx, SourceRange useSite) {
+        if (!cycleReported_.insert(idx).second) return;
+        const ast::Const& c = *consts_[idx];
+        error(DiagKind::ConstantCycle, useSite,
+              "constant '" + c.name.text + "' is defined in terms of itself");
+        note(c.name.range, "'" + c.name.text + "' is declared here");
+    }
+
+    // Called when every constant `idx` names is done (or on the stack: a cycle, reported).
+    void materializeConst(uint32_t idx) {
+        const ast::Const& c = *consts_[idx];
+        constState_[idx] = 2;
+        size_t count = 0;
+        uint32_t depth = 1;
+        bool failed = false;
+        auto part = [&](const ast::Atom& a, bool plain) {
+            auto j = a.kind == ast::AtomKind::Name ? constIndexQuiet(a.text) : std::nullopt;
+            if (!j) {
+                count += plain ? 1 : 0;
+                return;
+            }
+            failed = failed || constFailed_[*j];
+            depth = std::max(depth, constDepth_[*j] + 1);
+            count += plain ? constValues_[*j].size() : 0;
+        };
+        for (const ast::Value& v : c.values) {
+            part(v.lo, !v.hi);
+            if (v.hi) {
+                part(*v.hi, false);
+                ++count;
+            }
+        }
+        constDepth_[idx] = depth;
+        if (failed) {
+            constFailed_[idx] = true;
+            return;
+        }
+        if (depth > kMaxConstantDepth) {
+            error(DiagKind::ConstantTooDeep, c.name.range,
+                  "constant '" + c.name.text + "' is defined through more than " +
+                      std::to_string(kMaxConstantDepth) + " levels of constants");
+            constFailed_[idx] = true;
+            return;
+        }
+        if (count > kMaxListValues) {
+            error(DiagKind::ExpansionTooLarge, c.name.range,
+                  "constant '" + c.name.text + "' expands to " + std::to_string(count) +
+                      " values; at most " + std::to_string(kMaxListValues) + " are allowed");
+            constFailed_[idx] = true;
+            return;
+        }
         std::vector<RVal> out;
+        out.reserve(count);
         for (const ast::Value& v : c.values) {
             for (RVal r : expandOne(v)) {
                 if (r.viaConst.empty()) {
@@ -288,8 +386,34 @@ private:
             }
         }
         constValues_[idx] = std::move(out);
-        constState_[idx] = 2;
-        return constValues_[idx];
+    }
+
+    // Takes `n` values from the policy's expansion budget (values copied out of constants, by
+    // other constants and by uses); E311 (once) when it is spent.
+    bool spendExpansion(size_t n, SourceRange at) {
+        if (n <= kMaxExpandedValues - expandedValues_) {
+            expandedValues_ += n;
+            return true;
+        }
+        if (!budgetReported_) {
+            budgetReported_ = true;
+            error(DiagKind::ExpansionTooLarge, at,
+                  "constants of this policy expand to more than " +
+                      std::to_string(kMaxExpandedValues) + " values in total");
+        }
+        return false;
+    }
+
+    // Values of constant `idx`, expanded by expandConstants() (empty for a cycle or a failure).
+    const std::vector<RVal>& constValues(uint32_t idx) const {
+        static const std::vector<RVal> kNone;
+        return constState_[idx] == 2 ? constValues_[idx] : kNone;
+    }
+
+    std::optional<uint32_t> constIndexQuiet(const std::string& name) const {
+        const Entry* e = findEntry(name);
+        if (e == nullptr || e->kind != DeclKind::Const) return std::nullopt;
+        return e->index;
     }
 
     std::optional<uint32_t> constIndex(const std::string& name) {
@@ -304,7 +428,11 @@ private:
         if (a.kind != ast::AtomKind::Name) return a;
         auto idx = constIndex(a.text);
         if (!idx) return a;
-        const auto& vals = constValues(*idx, a.range);
+        if (constFailed_[*idx]) {
+            ok = false;
+            return a;
+        }
+        const auto& vals = constValues(*idx);
         if (vals.size() != 1 || vals[0].hi) {
             error(DiagKind::TypeMismatch, a.range,
                   "constant '" + a.text + "' used as a range bound must be a single value");
@@ -320,7 +448,9 @@ private:
         std::vector<RVal> out;
         if (!v.hi && v.lo.kind == ast::AtomKind::Name) {
             if (auto idx = constIndex(v.lo.text)) {
-                for (RVal r : constValues(*idx, v.range)) {
+                const std::vector<RVal>& vals = constValues(*idx);
+                if (constState_[*idx] != 2 || !spendExpansion(vals.size(), v.range)) return out;
+                for (RVal r : vals) {
                     r.at = v.range;
                     out.push_back(std::move(r));
                 }
@@ -337,8 +467,22 @@ private:
         return out;
     }
 
+    // A written list, constants expanded (E311 when that would exceed kMaxListValues).
     std::vector<RVal> expand(const std::vector<ast::Value>& values) {
         std::vector<RVal> out;
+        size_t count = 0;
+        for (const ast::Value& v : values) {
+            auto idx = !v.hi && v.lo.kind == ast::AtomKind::Name ? constIndexQuiet(v.lo.text)
+                                                                  : std::nullopt;
+            count += idx ? constValues(*idx).size() : 1;
+        }
+        if (count > kMaxListValues && !values.empty()) {
+            error(DiagKind::ExpansionTooLarge, {values.front().range.begin, values.back().range.end},
+                  "this list expands to " + std::to_string(count) + " values; at most " +
+                      std::to_string(kMaxListValues) + " are allowed");
+            return out;
+        }
+        out.reserve(count);
         for (const ast::Value& v : values) {
             for (RVal& r : expandOne(v)) out.push_back(std::move(r));
         }
@@ -546,6 +690,15 @@ private:
             return std::nullopt;
         }
         return q->amount / 1000;
+    }
+
+    // E203 when a number that becomes a timer, a size or a rate in the runtime is above its
+    // documented limit (docs/language.md, "Limits"); `limit` is that limit as written.
+    bool atMost(const RVal& v, uint64_t n, uint64_t max, const std::string& what,
+                const std::string& limit) {
+        if (n <= max) return true;
+        valueError(DiagKind::OutOfRange, v, what + " must be at most " + limit);
+        return false;
     }
 
     // ---- match values ----
@@ -1124,8 +1277,9 @@ private:
                     if (auto ms = durationMs(vals[0], "the idle timeout")) {
                         if (*ms == 0) {
                             valueError(DiagKind::OutOfRange, vals[0], "the idle timeout must be positive");
+                        } else if (atMost(vals[0], *ms, kMaxIdleTimeoutMs, "the idle timeout", "168h")) {
+                            out.idleTimeoutMs = *ms;
                         }
-                        out.idleTimeoutMs = *ms;
                     }
                 } else if (!vals.empty()) {
                     error(DiagKind::TypeMismatch, f.idle->range, "idle takes one duration");
@@ -1326,10 +1480,11 @@ private:
         return vals[0];
     }
 
-    std::optional<uint32_t> count(const ast::Value& v, const std::string& what, uint32_t min) {
+    std::optional<uint32_t> count(const ast::Value& v, const std::string& what, uint32_t min,
+                                  uint32_t max = 0xffffffffu) {
         auto r = one(v, what);
         if (!r) return std::nullopt;
-        auto n = integer(*r, r->lo, 0xffffffffu, what);
+        auto n = integer(*r, r->lo, max, what);
         if (!n) return std::nullopt;
         if (*n < min) {
             valueError(DiagKind::OutOfRange, *r, what + " must be at least " + std::to_string(min));
@@ -1374,6 +1529,14 @@ private:
             }
             out.members.push_back(std::move(member));
         }
+        // The runtime picks a member by hashing into the sum of the weights: it must fit.
+        uint64_t total = 0;
+        for (const EcmpMember& m : out.members) total += m.weight;  // <= 2^32 members x 2^32
+        if (total > kMaxEcmpTotalWeight) {
+            error(DiagKind::BadEcmp, d.name.range,
+                  "the member weights of ecmp group '" + d.name.text + "' add up to " +
+                      std::to_string(total) + "; at most " + std::to_string(kMaxEcmpTotalWeight));
+        }
         if (s["member"].empty()) {
             error(DiagKind::BadEcmp, d.name.range, "ecmp group '" + d.name.text + "' has no members");
         }
@@ -1410,8 +1573,9 @@ private:
                         valueError(DiagKind::OutOfRange, *r, "probe " + key + " must be positive");
                         continue;
                     }
+                    if (!atMost(*r, *ms, kMaxProbeMs, "probe " + key, "1h")) continue;
                     (key == "interval" ? p.intervalMs : p.timeoutMs) = *ms;
-                } else if (auto n = count(*val, key, 1)) {
+                } else if (auto n = count(*val, key, 1, kMaxProbeCount)) {
                     (key == "down_after" ? p.downAfter : p.upAfter) = *n;
                 }
             }
@@ -1427,14 +1591,22 @@ private:
         if (auto it = s.find("rate"); it != s.end()) {
             if (auto v = single(it->second[0], "one rate (e.g. 2Gbps or 1Mpps)")) {
                 if (auto q = quantity(*v, {QuantityKind::Bps, QuantityKind::Pps}, "the meter rate")) {
-                    if (q->amount == 0) valueError(DiagKind::OutOfRange, *v, "the meter rate must be positive");
-                    (q->kind == QuantityKind::Bps ? out.rateBps : out.ratePps) = q->amount;
+                    bool bps = q->kind == QuantityKind::Bps;
+                    if (q->amount == 0) {
+                        valueError(DiagKind::OutOfRange, *v, "the meter rate must be positive");
+                    } else if (atMost(*v, q->amount, bps ? kMaxRateBps : kMaxRatePps,
+                                      "the meter rate", bps ? "10Tbps" : "10Gpps")) {
+                        (bps ? out.rateBps : out.ratePps) = q->amount;
+                    }
                 }
             }
         }
         if (auto it = s.find("burst"); it != s.end()) {
             if (auto v = single(it->second[0], "one size (e.g. 1MB)")) {
-                if (auto q = quantity(*v, {QuantityKind::Bytes}, "the meter burst")) out.burstBytes = q->amount;
+                auto q = quantity(*v, {QuantityKind::Bytes}, "the meter burst");
+                if (q && atMost(*v, q->amount, kMaxBurstBytes, "the meter burst", "1TB")) {
+                    out.burstBytes = q->amount;
+                }
             }
         }
     }
@@ -1470,6 +1642,11 @@ private:
                 auto q = quantity(*r, {bw ? QuantityKind::Bps : QuantityKind::Percent},
                                   std::string("'") + key + "' of " + name);
                 if (!q) { ok = false; return; }
+                if (!atMost(*r, q->amount, bw ? kMaxRateBps : kMaxCpuPercent,
+                            std::string("'") + key + "' of " + name, bw ? "10Tbps" : "100000%")) {
+                    ok = false;
+                    return;
+                }
                 slot = bw ? q->asDouble() : q->asDouble() / 10000.0;
             };
             amount("base", spec.base);
@@ -1478,7 +1655,7 @@ private:
             if (auto it = opts.find("cap"); it != opts.end()) {
                 auto r = one(*it->second, "cap");
                 auto ms = r ? durationMs(*r, "the credit cap") : std::nullopt;
-                if (ms) spec.capMs = *ms;
+                if (ms && atMost(*r, *ms, kMaxCreditCapMs, "the credit cap", "1h")) spec.capMs = *ms;
                 else ok = false;
             }
             std::optional<RVal> consumeVal;
@@ -1662,7 +1839,11 @@ private:
     std::vector<const ast::Assert*> asserts_;
     std::vector<int> constState_;  // 0 new, 1 expanding, 2 done
     std::vector<std::vector<RVal>> constValues_;
+    std::vector<uint32_t> constDepth_;  // 1 + the deepest constant it names
+    std::vector<bool> constFailed_;     // E106/E311 (or names one that failed): expands to nothing
     std::set<uint32_t> cycleReported_;
+    size_t expandedValues_ = 0;  // against kMaxExpandedValues
+    bool budgetReported_ = false;
     size_t suggestions_ = 0;
 };
 

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sluice/runtime/config.h"
+#include "sluice/support/input_file.h"
 
 namespace sluice::rt {
 namespace {
@@ -426,29 +427,15 @@ Expected<RunConfig> parseRunConfig(const std::string& jsonText, const std::strin
 }
 
 Expected<RunConfig> loadRunConfig(const std::string& path) {
-    // A regular file, read with a size bound: a FIFO or a device is refused, never waited on.
-    int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-    if (fd < 0) return makeError("cannot read config: " + std::string(std::strerror(errno)), path);
-    struct stat st{};
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        return makeError("config must be a regular file", path);
+    // The one input reader (support/input_file.h): a regular file, bounded, text; a FIFO or a
+    // device is refused, never waited on.
+    InputFile file = readInputFile(path, kConfigFileLimits);
+    if (!file.ok()) {
+        return makeError("cannot read config: " + file.reason,
+                         file.line != 0 ? path + ":" + std::to_string(file.line) : path);
     }
-    if (static_cast<uint64_t>(st.st_size) > kMaxConfigBytes) {
-        close(fd);
-        return makeError("config larger than " + std::to_string(kMaxConfigBytes) + " bytes", path);
-    }
-    std::string text;
-    char buf[65536];
-    ssize_t r;
-    while ((r = read(fd, buf, sizeof buf)) > 0) {
-        text.append(buf, static_cast<size_t>(r));
-        if (text.size() > kMaxConfigBytes) break;
-    }
-    close(fd);
-    if (r < 0) return makeError("cannot read config: " + std::string(std::strerror(errno)), path);
     auto base = std::filesystem::path(path).parent_path().string();
-    auto c = parseRunConfig(text, base);
+    auto c = parseRunConfig(file.text, base);
     if (!c) {
         const Error& e = c.error();
         return makeError(e.message, e.where.empty() ? path : path + ":" + e.where);

@@ -38,7 +38,8 @@ struct Diagnostic {
 };
 
 // Collects every diagnostic of a run; callers keep going after errors so that one run
-// reports all of them.
+// reports all of them, up to kMaxErrors errors (limits.h): then one E010, and later errors
+// (and their notes) are counted but not kept.
 class DiagnosticEngine {
 public:
     explicit DiagnosticEngine(std::shared_ptr<const SourceManager> sources);
@@ -66,6 +67,8 @@ public:
 private:
     std::shared_ptr<const SourceManager> sources_;
     std::vector<Diagnostic> diags_;
+    Diagnostic dropped_{};      // what report() returns for an error past the limit
+    bool droppedLast_ = false;  // note() then belongs to a dropped error
     size_t errorCount_ = 0;
     size_t warningCount_ = 0;
 };

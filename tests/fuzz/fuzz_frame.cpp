@@ -4,6 +4,9 @@
 // fast path relies on must lie inside the frame: the L3 header and its length, and the L4
 // header of TCP (20 bytes), UDP (8) and ICMP (8) inside the L3 length.
 //
+// The hit path's parser, parseFast4, must agree: when it accepts a frame, parseFrame accepts it
+// too, with the same layout and a key whose compact form is parseFast4's key.
+//
 // parseFrame takes bytes, not an mbuf, so no EAL is needed (and none is started). The input
 // is capped at 65535 bytes, the largest mbuf data length.
 #include <cstdint>
@@ -58,6 +61,28 @@ void checkLayout(const uint8_t* d, uint32_t len, bool uplink, const FlowKey& key
     if (!lay.tunnelled && (key.vni != 0 || key.outerFamily != 0)) fail("tunnel fields untunnelled");
 }
 
+bool sameLayout(const PacketLayout& a, const PacketLayout& b) {
+    return a.innerEth == b.innerEth && a.l3 == b.l3 && a.l4 == b.l4 && a.l3Len == b.l3Len &&
+           a.tcpFlags == b.tcpFlags && a.dscp == b.dscp && a.tunnelled == b.tunnelled &&
+           a.isArp == b.isArp;
+}
+
+void checkFastParser(const uint8_t* d, uint32_t len, bool uplink, uint16_t ingress,
+                     DropReason full, const FlowKey& key, const PacketLayout& lay) {
+    FlowKey4 fast;
+    PacketLayout fastLay;
+    if (!parseFast4(d, len, ingress, uplink, fast, fastLay)) return;
+    auto fail = [&](const char* what) {
+        sluice::fuzz::fail("fuzz_frame", what, describe(d, len, uplink, fastLay));
+    };
+    if (full != DropReason::None) fail("parseFast4 accepts a frame parseFrame drops");
+    if (!sameLayout(lay, fastLay)) fail("parseFast4 and parseFrame disagree on the layout");
+    FlowKey4 compact;
+    if (!compactKey(key, compact)) fail("parseFast4 accepts a frame whose key has no compact form");
+    if (std::memcmp(&compact, &fast, sizeof compact) != 0)
+        fail("parseFast4 and parseFrame disagree on the key");
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -68,6 +93,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         PacketLayout lay;
         uint16_t ingress = uplink ? kUplinkIngress : 3;
         DropReason r = parseFrame(data, len, ingress, uplink, key, lay);
+        checkFastParser(data, len, uplink, ingress, r, key, lay);
         if (r != DropReason::None) {
             if (std::strcmp(dropReasonName(r), "unknown") == 0) {
                 sluice::fuzz::fail("fuzz_frame", "drop reason without a name",

@@ -126,7 +126,7 @@ TEST(RuntimeParser, RandomBytesNeverCrash) {
         }
         // Copy to an exact-size heap buffer so ASan/valgrind catch any over-read.
         std::unique_ptr<uint8_t[]> buf(new uint8_t[b.size() + 1]);
-        std::memcpy(buf.get(), b.data(), b.size());
+        if (!b.empty()) std::memcpy(buf.get(), b.data(), b.size());  // data() may be null
         FlowKey k;
         PacketLayout lay;
         DropReason r = parseFrame(buf.get(), static_cast<uint32_t>(b.size()), kUplinkIngress, true, k, lay);

@@ -207,6 +207,12 @@ std::string pathToText(const Policy& policy, std::optional<uint32_t> port, Direc
             if (!first) out << "  ";
             out << line << "\n";
         }
+        // The pipeline sent it to the uplink; the vSwitch's default forwarding delivered it.
+        if (hop.dir == Direction::Out && hop.result.output.kind == OutputKind::Uplink &&
+            i + 1 < path.hops.size()) {
+            out << "    forwarded by VNI and address to port "
+                << portName(policy, path.hops[i + 1].port) << "\n";
+        }
     }
     out << "  final: " << lang::formatPacketText(path.headers);
     return out.str();

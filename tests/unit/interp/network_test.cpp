@@ -302,6 +302,9 @@ TEST_F(Net, JsonKeepsTheFirstHopsLayersAndAddsHops) {
     EXPECT_NE(text.find("path from port a out: deny (dropped: port b in: layer sg)"),
               std::string::npos)
         << text;
+    EXPECT_NE(text.find("    forwarded by VNI and address to port b\n  hop 2: port b in"),
+              std::string::npos)
+        << text;
 }
 
 }  // namespace

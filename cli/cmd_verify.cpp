@@ -17,6 +17,7 @@ struct VerifyCliOptions {
     bool noConflicts = false;
     bool naive = false;
     size_t maxFindings = verify::kDefaultMaxFindingsPerKind;
+    size_t memoryBudget = verify::VerifyOptions{}.memoryBudgetMB;
 };
 
 int runVerify(const VerifyCliOptions& o) {
@@ -42,6 +43,7 @@ int runVerify(const VerifyCliOptions& o) {
     verify::VerifyOptions vo;
     vo.conflicts = !o.noConflicts;
     vo.useGeometry = !o.naive;
+    vo.memoryBudgetMB = o.memoryBudget;
     verify::Report report = verify::verifyPolicy(policy, vo);
     if (o.json) {
         auto j = nlohmann::json::parse(verify::reportToJson(*policy, report, o.maxFindings));
@@ -67,6 +69,9 @@ void setupVerify(CLI::App& app, int& exitCode) {
     cmd->add_flag("--no-conflicts", options->noConflicts, "Skip the conflict warnings");
     cmd->add_option("--max-findings", options->maxFindings,
                     "Show at most N findings of each kind, count the rest (0: all)")
+        ->capture_default_str();
+    cmd->add_option("--memory-budget", options->memoryBudget,
+                    "Memory budget in MB; a check exceeding it stops with V014 naming it (0: none)")
         ->capture_default_str();
     cmd->add_flag("--naive", options->naive,
                   "Ask Z3 every rule question (no geometric index); for comparison");

@@ -9,7 +9,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config git
   llvm-19-dev libzstd-dev
   antlr4 libantlr4-runtime-dev default-jre-headless
-  libz3-dev
+  libz3-dev libbdd-dev
   dpdk dpdk-dev libdpdk-dev
   librapidcheck-dev libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev libcli11-dev libfmt-dev libpcap-dev

@@ -4,12 +4,19 @@
 
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 
 #include "smt.h"
 #include "sluice/verify/verifier.h"
 
 namespace sluice::verify {
+
+// Thrown when a check's BDDs reach the node budget (pset::Space::exhausted); `what` names the
+// check.
+struct BudgetExceeded : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
 
 struct CheckContext {
     std::shared_ptr<const lang::Policy> policy;

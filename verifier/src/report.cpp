@@ -150,6 +150,9 @@ void printReport(std::ostream& out, const lang::Policy& policy, const Report& re
         else ++n;
     }
     out << "verify: " << e << " error(s), " << w << " warning(s), " << n << " note(s)\n";
+    out << "verify: peak memory " << ((report.peakRssBytes + (1 << 19)) >> 20) << " MB (BDD nodes "
+        << ((report.bddPeakBytes + (1 << 19)) >> 20) << " MB), budget "
+        << (report.memoryBudgetBytes >> 20) << " MB\n";
 }
 
 std::string reportToJson(const lang::Policy& policy, const Report& report,
@@ -171,7 +174,11 @@ std::string reportToJson(const lang::Policy& policy, const Report& report,
                     {"rules_checked", report.rulesChecked},
                     {"solver_calls", report.solverCalls},
                     {"geometric_decided", report.geometricDecided},
-                    {"seconds", report.seconds}};
+                    {"bdd_decided", report.bddDecided},
+                    {"seconds", report.seconds},
+                    {"peak_rss_bytes", report.peakRssBytes},
+                    {"bdd_peak_bytes", report.bddPeakBytes},
+                    {"memory_budget_bytes", report.memoryBudgetBytes}};
     j["omitted"] = shown.omittedJson();
     j["ok"] = !report.hasErrors();
     return j.dump(2);

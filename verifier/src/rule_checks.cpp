@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "box.h"
+#include "pset.h"
 #include "checks.h"
 #include "encoding.h"
 #include "replay.h"
@@ -22,6 +23,9 @@ using lang::Group;
 using lang::Rule;
 
 namespace {
+
+// Rules listed in a finding besides its subject (the message counts the rest).
+constexpr size_t kMaxInvolved = 16;
 
 std::string joinNames(const std::vector<std::string>& names, size_t max = 5) {
     std::string s;
@@ -99,8 +103,32 @@ private:
     }
 
     Finding& involve(Finding& f, const std::vector<size_t>& rules) {
-        for (size_t r : rules) f.involved.push_back({name(r), rule(r).range});
+        for (size_t i = 0; i < rules.size() && i <= kMaxInvolved; ++i)
+            f.involved.push_back({name(rules[i]), rule(rules[i]).range});
         return f;
+    }
+
+    // ---- BDDs: exact answers where the box subtraction gives up (pset.h) ----
+    const pset::Set& setOf(size_t r) {
+        if (sets_.empty()) sets_.resize(n_);
+        if (!sets_[r]) {
+            sets_[r] = ps().match({&g_.conditions, &rule(r).conditions});
+            if (ps().exhausted())
+                throw BudgetExceeded("the rule checks of " + where_ + " group " + g_.name);
+        }
+        return *sets_[r];
+    }
+    pset::Space& ps() const { return pset::Space::get(); }
+    // `from` minus the rules' sets, inside the universe; stops as soon as nothing is left.
+    pset::Set minus(pset::Set from, const std::vector<size_t>& rules) {
+        from &= ps().universe();
+        for (size_t j : rules) {
+            if (from == bddfalse) break;
+            from -= setOf(j);
+        }
+        if (ps().exhausted())
+            throw BudgetExceeded("the rule checks of " + where_ + " group " + g_.name);
+        return from;
     }
 
     Witness witnessAt(const lang::Headers& h) {
@@ -321,13 +349,13 @@ private:
                     } else if (cover.status == geo::Cover::NotCovered) {
                         winHere = geo::pointOf(cover.witness);
                     } else {
-                        decided = false;
-                        z3::expr q = matchExpr(r);
-                        for (size_t j : E) q = q && !matchExpr(j);
-                        winHere = solve(q);
-                        if (!winHere) {
+                        pset::Set left = minus(setOf(r), E);
+                        ++cc_.report.bddDecided;
+                        if (left == bddfalse) {
                             shadowed = true;
                             by = E;
+                        } else {
+                            winHere = ps().pick(left);
                         }
                     }
                 }
@@ -387,15 +415,15 @@ private:
                 return;  // not redundant: p is decided differently without r
             }
         }
-        // Exact: a packet where r wins and the first later match decides differently.
-        z3::expr q = matchExpr(r);
-        for (size_t j : E) q = q && !matchExpr(j);
-        z3::expr same = cc_.smt.z3().bool_val(fb);
+        // Exact, on BDDs: a packet where r wins and the first later match (or the default)
+        // decides differently.
+        pset::Set differs = fb ? pset::Set(bddfalse) : pset::Set(bddtrue);
         for (auto it = L.rbegin(); it != L.rend(); ++it)
-            same = z3::ite(matchExpr(*it), cc_.smt.z3().bool_val(enc::sameOutcome(rule(r),
-                                                                              rule(*it))),
-                           same);
-        if (!solve(q && !same)) {
+            differs = enc::sameOutcome(rule(r), rule(*it)) ? differs - setOf(*it)
+                                                           : differs | setOf(*it);
+        pset::Set bad = minus(setOf(r) & differs, E);
+        ++cc_.report.bddDecided;
+        if (bad == bddfalse) {
             std::vector<size_t> take;
             for (size_t j : L)
                 if (enc::sameOutcome(rule(r), rule(j))) take.push_back(j);
@@ -419,10 +447,10 @@ private:
                 reportConflict(i, r, geo::pointOf(cover.witness));
                 return;
             }
-            z3::expr q = matchExpr(i) && matchExpr(r);
-            for (size_t j : earlier_[i]) q = q && !matchExpr(j);
-            if (auto m = solve(q)) {
-                reportConflict(i, r, *m);
+            pset::Set both = minus(setOf(i) & setOf(r), earlier_[i]);
+            ++cc_.report.bddDecided;
+            if (both != bddfalse) {
+                reportConflict(i, r, ps().pick(both));
                 return;
             }
         }
@@ -507,6 +535,7 @@ private:
     std::vector<std::vector<double>> volumes_;  // log2 volume of each box of each rule
     std::vector<std::vector<size_t>> earlier_, later_;
     std::map<size_t, z3::expr> matchCache_;
+    std::vector<std::optional<pset::Set>> sets_;  // BDDs of the rules, built when needed
 };
 
 void checkDefaults(CheckContext& cc, uint32_t layer, Direction dir) {

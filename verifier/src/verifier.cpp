@@ -1,8 +1,13 @@
 #include "sluice/verify/verifier.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <chrono>
+#include <fstream>
 
 #include "checks.h"
+#include "pset.h"
 #include "replay.h"
 
 namespace sluice::verify {
@@ -30,6 +35,7 @@ const KindInfo& info(FindingKind kind) {
         {"V011", "credit_overbooked", Severity::Error},
         {"V012", "credit_inconsistent", Severity::Error},
         {"V013", "assertion", Severity::Error},
+        {"V014", "budget_exceeded", Severity::Error},
         {"V099", "internal", Severity::Error},
     };
     return kInfo[static_cast<size_t>(kind)];
@@ -66,21 +72,70 @@ std::optional<lang::Headers> CheckContext::replayHeaders(const Finding& f) {
     return std::nullopt;
 }
 
+namespace {
+
+size_t currentRssBytes() {
+    std::ifstream in("/proc/self/statm");
+    size_t pages = 0, resident = 0;
+    in >> pages >> resident;
+    return resident * static_cast<size_t>(sysconf(_SC_PAGESIZE));
+}
+
+size_t peakRssBytes() {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return static_cast<size_t>(u.ru_maxrss) * 1024;
+}
+
+std::string mb(size_t bytes) { return std::to_string((bytes + (1 << 19)) >> 20) + " MB"; }
+
+}  // namespace
+
 Report verifyPolicy(std::shared_ptr<const lang::Policy> policy, const VerifyOptions& options) {
     auto start = std::chrono::steady_clock::now();
     Report report;
+    size_t budget = options.memoryBudgetMB << 20;
+    report.memoryBudgetBytes = budget;
+    auto& ps = pset::Space::open(budget / 2);
+    z3::set_param("memory_max_size", std::to_string(options.memoryBudgetMB).c_str());
     CheckContext cc(policy, options, report);
-    try {
-        if (options.ruleChecks) checkRules(cc);
-        if (options.routeChecks) checkRoutes(cc);
-        if (options.creditChecks) checkCredits(cc);
-        if (options.assertions) checkAssertions(cc);
-    } catch (const z3::exception& e) {
-        cc.add(FindingKind::Internal, std::string("internal error: Z3: ") + e.msg(), {});
-    } catch (const std::exception& e) {
-        cc.add(FindingKind::Internal, std::string("internal error: ") + e.what(), {});
-    }
+    // Each check runs on its own: one that hits the budget is named and the others still run.
+    auto stage = [&](const char* name, void (*check)(CheckContext&)) {
+        try {
+            check(cc);
+        } catch (const BudgetExceeded& e) {
+            cc.add(FindingKind::Budget,
+                   std::string("check stopped: ") + e.what() + " exceeded the BDD share of the "
+                       "memory budget (" + mb(ps.peakBytes()) + " of nodes, budget " +
+                       mb(budget) + ")",
+                   {});
+            pset::Space::open(budget / 2);
+        } catch (const z3::exception& e) {
+            std::string msg = e.msg();
+            if (msg.find("memory") != std::string::npos)
+                cc.add(FindingKind::Budget,
+                       std::string("check stopped: the ") + name + " exceeded the memory budget "
+                           "in Z3 (" + msg + ", budget " + mb(budget) + ")",
+                       {});
+            else
+                cc.add(FindingKind::Internal, std::string("internal error: Z3: ") + msg, {});
+        } catch (const std::exception& e) {
+            cc.add(FindingKind::Internal, std::string("internal error: ") + e.what(), {});
+        }
+        size_t rss = currentRssBytes();
+        if (budget != 0 && rss > budget)
+            cc.add(FindingKind::Budget,
+                   std::string("the ") + name + " exceeded the memory budget: resident set " +
+                       mb(rss) + " after it, budget " + mb(budget),
+                   {});
+    };
+    if (options.ruleChecks) stage("rule checks", checkRules);
+    if (options.routeChecks) stage("route checks", checkRoutes);
+    if (options.creditChecks) stage("credit checks", checkCredits);
+    if (options.assertions) stage("assertions", checkAssertions);
     report.solverCalls = cc.smt.checks;
+    report.bddPeakBytes = ps.peakBytes();
+    report.peakRssBytes = peakRssBytes();
     report.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return report;

@@ -29,6 +29,7 @@ enum class FindingKind {
     CreditOverbooked,  // V011 sum of credit bases over ports exceeds the host total
     CreditInconsistent,// V012 credit parameters inconsistent
     Assertion,         // V013 a policy assertion that does not hold
+    Budget,            // V014 a check stopped at the memory budget (VerifyOptions::memoryBudgetMB)
     Internal,          // V099 the encoding and the interpreter disagree (a bug)
 };
 
@@ -67,8 +68,14 @@ struct Report {
     size_t rulesChecked = 0;
     size_t solverCalls = 0;       // Z3 check() calls
     size_t geometricDecided = 0;  // rule questions decided without Z3
+    size_t bddDecided = 0;        // of those, decided on BDDs (the boxes gave up)
     double seconds = 0;
     bool truncated = false;  // VerifyOptions::timeLimitSeconds ran out
+    // Memory: the process's peak resident set after the run (getrusage), the peak BDD node
+    // table of the run, and the budget the checks ran under.
+    size_t peakRssBytes = 0;
+    size_t bddPeakBytes = 0;
+    size_t memoryBudgetBytes = 0;
 
     bool hasErrors() const;
 };

@@ -17,6 +17,10 @@ struct VerifyOptions {
     bool useGeometry = true;      // false: the naive per-rule Z3 scan (benchmark baseline)
     size_t boxCap = 256;          // max boxes in a geometric subtraction (then point search, Z3)
     double timeLimitSeconds = 0;  // > 0: stop the rule checks after this long (Report::truncated)
+    // Memory budget: the BDD node table gets half of it, Z3 the whole (its memory_max_size),
+    // and the process's resident set is checked after every check; a check that exceeds it
+    // stops with a V014 finding naming it (the other checks still run). 0: no budget.
+    size_t memoryBudgetMB = 4096;
 };
 
 Report verifyPolicy(std::shared_ptr<const lang::Policy> policy, const VerifyOptions& options = {});

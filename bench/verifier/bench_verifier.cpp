@@ -83,6 +83,22 @@ int main(int argc, char** argv) {
     std::vector<std::string> sets;
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
+        if (a == "--help" || a == "-h") {
+            std::cout << "usage: bench_verifier [--data DIR] [--runs N] [--naive-limit SECONDS]\n"
+                         "                      [--diff-limit SECONDS] [SET...]\n"
+                         "ClassBench filter sets through sluice verify's rule checks (median of N\n"
+                         "runs, default 5), the naive per-rule Z3 scan (stopped after\n"
+                         "--naive-limit, default 120 s) and sluice diff against a copy with 5\n"
+                         "changed rules (stopped after --diff-limit, default 60 s). DIR defaults\n"
+                         "to <source>/../shared/bench-data/classbench; SETs to acl1_10k fw1_10k\n"
+                         "ipc1_10k. Prints a Markdown table (bench/verifier/RESULTS.md).\n";
+            return 0;
+        }
+        if (a.rfind("--", 0) == 0 && a != "--data" && a != "--runs" && a != "--naive-limit" &&
+            a != "--diff-limit") {
+            std::cerr << "bench_verifier: unknown option " << a << " (see --help)\n";
+            return 2;
+        }
         if (a == "--data" && i + 1 < argc) dir = argv[++i];
         else if (a == "--runs" && i + 1 < argc) runs = std::stoi(argv[++i]);
         else if (a == "--naive-limit" && i + 1 < argc) naiveLimit = std::stod(argv[++i]);
@@ -92,8 +108,8 @@ int main(int argc, char** argv) {
     if (sets.empty()) sets = {"acl1_10k", "fw1_10k", "ipc1_10k"};
     std::cout << "| set | rules | load s | verify s (median of " << runs
               << ") | shadowed | redundant | conflict | Z3 calls | geometric | naive s | naive "
-                 "rules done | speed-up | diff s (median) | diff classes | goals |\n"
-              << "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+                 "rules done | speed-up | diff s (median) | diff classes | peak RSS MB | goals |\n"
+              << "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
     int missing = 0;
     for (const auto& set : sets) {
         std::string path = dir + "/" + set;
@@ -155,7 +171,8 @@ int main(int argc, char** argv) {
                   << " | " << last.geometricDecided << " | " << naiveS.str() << " | "
                   << nr.rulesChecked << "/" << rules << " | " << speed.str() << " | " << (dlast.truncated ? ">" : "") << d
                   << " | " << dlast.changes.size() << (dlast.truncated ? " (stopped)" : "")
-                  << " | verify " << (v < 2 ? "met" : "NOT met")
+                  << " | " << (last.peakRssBytes >> 20)
+                  << " | verify " << (v < 2 && last.peakRssBytes < (size_t(1) << 30) ? "met" : "NOT met")
                   << ", diff " << (d < 1 && !dlast.truncated ? "met" : "NOT met")
                   << (internal || !dlast.internalErrors.empty() ? ", INTERNAL ERRORS" : "")
                   << " |\n"

@@ -112,7 +112,9 @@ private:
     const pset::Set& setOf(size_t r) {
         if (sets_.empty()) sets_.resize(n_);
         if (!sets_[r]) {
-            sets_[r] = ps().match({&g_.conditions, &rule(r).conditions});
+            std::vector<lang::Condition> conds = rule(r).conditions;
+            if (cc_.options.bddFaultDropLastCondition && !conds.empty()) conds.pop_back();
+            sets_[r] = ps().match({&g_.conditions, &conds});
             if (ps().exhausted())
                 throw BudgetExceeded("the rule checks of " + where_ + " group " + g_.name);
         }
@@ -332,17 +334,19 @@ private:
             bool decided = true;
             std::vector<size_t> by;
             std::optional<lang::Headers> winHere;
-            if (E.empty()) {
+            const bool bddOnly = cc_.options.bddOnly;
+            if (E.empty() && !bddOnly) {
                 winHere = geo::pointOf(regions_[r].front());
             } else {
-                for (size_t j : E)
+                for (size_t j : bddOnly ? std::vector<size_t>{} : E)
                     if (geo::containedInOne(regions_[r], regions_[j])) {
                         shadowed = true;
                         by = {j};
                         break;
                     }
                 if (!shadowed) {
-                    auto cover = geo::subtract(regions_[r], boxesOf(E), cap);
+                    auto cover = bddOnly ? geo::CoverResult{}
+                                         : geo::subtract(regions_[r], boxesOf(E), cap);
                     if (cover.status == geo::Cover::Covered) {
                         shadowed = true;
                         by = E;
@@ -400,7 +404,9 @@ private:
         }
         std::vector<size_t> cut = E;
         cut.insert(cut.end(), E1.begin(), E1.end());
-        auto cover = geo::subtract(regions_[r], boxesOf(cut), cc_.options.boxCap);
+        auto cover = cc_.options.bddOnly
+                         ? geo::CoverResult{}
+                         : geo::subtract(regions_[r], boxesOf(cut), cc_.options.boxCap);
         if (cover.status == geo::Cover::Covered) {
             ++cc_.report.geometricDecided;
             reportRedundant(r, context, E1, winHere);
@@ -440,7 +446,9 @@ private:
             for (const auto& a : regions_[i])
                 for (const auto& b : regions_[r])
                     if (auto x = a.intersect(b)) overlap.push_back(*x);
-            auto cover = geo::subtract(overlap, boxesOf(earlier_[i]), cc_.options.boxCap);
+            auto cover = cc_.options.bddOnly
+                             ? geo::CoverResult{}
+                             : geo::subtract(overlap, boxesOf(earlier_[i]), cc_.options.boxCap);
             if (cover.status == geo::Cover::Covered) continue;
             if (cover.status == geo::Cover::NotCovered) {
                 ++cc_.report.geometricDecided;

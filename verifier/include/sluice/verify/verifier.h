@@ -21,6 +21,11 @@ struct VerifyOptions {
     // and the process's resident set is checked after every check; a check that exceeds it
     // stops with a V014 finding naming it (the other checks still run). 0: no budget.
     size_t memoryBudgetMB = 4096;
+    // Test-only: every coverage question of the geometric path on BDDs (no box containment,
+    // subtraction or point search), and a deliberately broken BDD side (each rule's last
+    // condition ignored) that the cross-check must catch.
+    bool bddOnly = false;
+    bool bddFaultDropLastCondition = false;
 };
 
 Report verifyPolicy(std::shared_ptr<const lang::Policy> policy, const VerifyOptions& options = {});

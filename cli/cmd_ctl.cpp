@@ -1,6 +1,7 @@
-// `sluice ctl stats|sessions|trace|flush`: talk to a running `sluice run` over its control
+// `sluice ctl stats|sessions|trace|flush|reload|rollback|history|save`: talk to a running `sluice run` over its control
 // socket (--socket, $SLUICE_CTL_SOCKET, or /run/sluice/sluice.sock).
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -18,7 +19,13 @@ struct CtlOptions {
     std::string port;
     std::string dir;
     size_t limit = 100;
+    std::string file;
+    bool force = false;
+    bool dryRun = false;
+    std::string expect;
 };
+
+constexpr int kReloadTimeoutMs = 600000;  // the daemon's deferred-request deadline
 
 std::string socketPath(const CtlOptions& o) {
     if (!o.socket.empty()) return o.socket;
@@ -48,9 +55,60 @@ int send(const CtlOptions& o, nlohmann::json request) {
     return kExitOk;
 }
 
+// `ctl reload` / `ctl rollback`: the reply's output is the attempt as JSON; its "exit" is the
+// command's exit code (0 swapped, 3 refused by verification or gate, 1 input errors).
+int sendReload(const CtlOptions& o, nlohmann::json request) {
+    request["format"] = "json";
+    auto raw = rt::controlRequest(socketPath(o), request.dump(), kReloadTimeoutMs);
+    if (!raw) {
+        std::cerr << "sluice ctl: error: " << raw.error().str() << "\n";
+        return kExitInputError;
+    }
+    auto reply = nlohmann::json::parse(*raw, nullptr, false);
+    if (reply.is_discarded() || !reply.is_object()) {
+        std::cerr << "sluice ctl: error: malformed reply from the daemon\n";
+        return kExitInputError;
+    }
+    if (!reply.value("ok", false)) {
+        std::cerr << "sluice ctl: error: " << reply.value("error", std::string("unknown")) << "\n";
+        return kExitInputError;
+    }
+    auto a = nlohmann::json::parse(reply.value("output", std::string()), nullptr, false);
+    if (a.is_discarded() || !a.is_object() || !a.contains("exit") || !a["exit"].is_number_integer()) {
+        std::cerr << "sluice ctl: error: malformed reload reply from the daemon\n";
+        return kExitInputError;
+    }
+    int code = a["exit"].get<int>();
+    if (code != kExitOk && code != kExitViolation) code = kExitInputError;
+    if (o.json) {
+        std::cout << a.dump(2) << "\n";
+        return code;
+    }
+    std::string msg = a.value("message", std::string());
+    if (!msg.empty()) std::cerr << msg << (msg.back() == '\n' ? "" : "\n");
+    std::string result = a.value("result", std::string());
+    std::cout << result;
+    if (a.contains("pipeline")) {
+        std::cout << ": pipeline " << a["pipeline"];
+        if (a.contains("previous_pipeline")) std::cout << " (was " << a["previous_pipeline"] << ")";
+    } else if (a.contains("previous_pipeline")) {
+        std::cout << ": the running pipeline " << a["previous_pipeline"] << " is unchanged";
+    }
+    if (a.value("forced", false)) std::cout << "  [forced: verification failed]";
+    if (a.contains("diff")) {
+        std::string sum = a["diff"].value("summary", std::string());
+        if (!sum.empty()) std::cout << "\n  diff: " << sum;
+    }
+    if (a.contains("request_to_swap_ms"))
+        std::cout << "\n  " << a["request_to_swap_ms"].get<double>() << " ms from request to "
+                  << (result == "swapped" ? "swap" : "answer");
+    std::cout << "\n";
+    return code;
+}
+
 void setupCtl(CLI::App& app, int& exitCode) {
     auto o = std::make_shared<CtlOptions>();
-    auto* ctl = app.add_subcommand("ctl", "Control a running vSwitch (stats, sessions, trace, flush)");
+    auto* ctl = app.add_subcommand("ctl", "Control a running vSwitch (stats, sessions, trace, flush, reload, rollback, history, save)");
     ctl->add_option("--socket", o->socket, "Control socket (default $SLUICE_CTL_SOCKET or /run/sluice/sluice.sock)");
     ctl->require_subcommand(1);
 
@@ -81,6 +139,39 @@ void setupCtl(CLI::App& app, int& exitCode) {
     flush->add_option("--port", o->port, "Only this port's sessions");
     flush->add_flag("--json", o->json, "JSON output");
     flush->callback([o, &exitCode] { exitCode = send(*o, {{"cmd", "flush"}, {"port", o->port}}); });
+
+    auto* reload = ctl->add_subcommand(
+        "reload", "Check, verify, diff, compile and hot-swap a policy (exit 0 swapped, 3 refused, 1 errors)");
+    reload->add_option("file", o->file, "Policy file (.sl), as the daemon sees it")->required();
+    reload->add_flag("--force", o->force, "Reload even when verification fails (recorded)");
+    reload->add_option("--expect", o->expect, "Gate file of intended changes (as `sluice diff --expect`)");
+    reload->add_flag("--dry-run", o->dryRun, "Everything but the swap");
+    reload->add_flag("--json", o->json, "JSON output");
+    reload->callback([o, &exitCode] {
+        // Paths as the daemon sees them: relative ones are made absolute here.
+        auto abs = [](const std::string& p) {
+            return p.empty() || p[0] == '/' ? p : std::filesystem::absolute(p).string();
+        };
+        exitCode = sendReload(*o, {{"cmd", "reload"}, {"file", abs(o->file)}, {"force", o->force},
+                                   {"dry_run", o->dryRun}, {"expect", abs(o->expect)}});
+    });
+
+    auto* rollback = ctl->add_subcommand("rollback", "Return to the pipeline the last reload replaced");
+    rollback->add_flag("--json", o->json, "JSON output");
+    rollback->callback([o, &exitCode] { exitCode = sendReload(*o, {{"cmd", "rollback"}}); });
+
+    auto* history = ctl->add_subcommand("history", "Every reload attempt: time, policy hash, result, diff");
+    history->add_flag("--json", o->json, "JSON output");
+    history->callback([o, &exitCode] { exitCode = send(*o, {{"cmd", "history"}}); });
+
+    auto* save = ctl->add_subcommand("save", "Write the session state file (default: run --state FILE)");
+    save->add_option("file", o->file, "State file (default: the daemon's --state)");
+    save->add_flag("--json", o->json, "JSON output");
+    save->callback([o, &exitCode] {
+        std::string f = o->file.empty() || o->file[0] == '/' ? o->file
+                                                           : std::filesystem::absolute(o->file).string();
+        exitCode = send(*o, {{"cmd", "save"}, {"file", f}});
+    });
 }
 
 }  // namespace

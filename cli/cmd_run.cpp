@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "command.h"
+#include "reload_loader.h"
 #include "sluice/runtime/runtime.h"
 
 namespace sluice::cli {
@@ -24,6 +25,7 @@ struct RunOptions {
     unsigned workers = 0;
     bool json = false;
     bool quiet = false;
+    std::string state;
 };
 
 // Signals: SIGINT/SIGTERM/SIGHUP are blocked in every thread (set before any thread starts,
@@ -31,10 +33,13 @@ struct RunOptions {
 // signal thread. During start-up (policy compile, EAL, devices) SIGINT/SIGTERM end the process
 // at once with exit 1 and a message, so a hung start can be stopped without SIGKILL (no socket
 // is served yet; a socket left behind is stale and the next daemon replaces it). Once running
-// they stop the daemon cleanly. SIGHUP is ignored (noted on stderr) until hot reload makes it
-// reload. SIGPIPE is ignored: a control client that goes away is not a reason to die.
+// they stop the daemon cleanly. SIGHUP reloads the configured policy file the same way as
+// `sluice ctl reload` (verified, diffed, compiled; the result on stderr and in `ctl history`);
+// during start-up it is noted and ignored. SIGPIPE is ignored: a control client that goes away
+// is not a reason to die.
 std::atomic<bool> gRunning{false};
 std::atomic<int> gStopSignal{0};
+std::atomic<bool> gReload{false};
 
 void startSignalThread(const sigset_t& set) {
     std::thread([set] {
@@ -42,7 +47,11 @@ void startSignalThread(const sigset_t& set) {
             int sig = 0;
             if (sigwait(&set, &sig) != 0) continue;
             if (sig == SIGHUP) {
-                const char msg[] = "sluice run: SIGHUP ignored (reload is not implemented yet)\n";
+                if (gRunning.load()) {
+                    gReload = true;  // the main loop reloads (never this thread: it may take s)
+                    continue;
+                }
+                const char msg[] = "sluice run: SIGHUP during start-up ignored\n";
                 if (write(2, msg, sizeof msg - 1) < 0) {
                 }
                 continue;
@@ -99,6 +108,15 @@ int runRun(const RunOptions& o) {
         std::cerr << "sluice run: error: " << runtime.error().str() << "\n";
         return kExitInputError;
     }
+    LoaderSettings ls;
+    ls.slowPath = cfg->slowPath;
+    ls.workers = cfg->workers;
+    ls.compileCache = cfg->compileCache;
+    (*runtime)->setLoader(makePipelineLoader(ls), cfg->policyPath);
+    if (!o.state.empty()) {
+        (*runtime)->setStateFile(o.state);
+        std::cerr << "sluice run: " << (*runtime)->restoreState(o.state) << "\n";
+    }
     if (auto s = (*runtime)->start(true); !s) {
         std::cerr << "sluice run: error: " << s.error().str() << "\n";
         return kExitInputError;
@@ -114,17 +132,38 @@ int runRun(const RunOptions& o) {
     auto begin = std::chrono::steady_clock::now();
     while (gStopSignal.load() == 0) {
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        if (gReload.exchange(false)) {
+            auto r = nlohmann::json::parse((*runtime)->reloadFile(cfg->policyPath, {}, "sighup"),
+                                           nullptr, false);
+            if (!r.is_discarded()) {
+                std::string msg = r.value("message", std::string());
+                if (!msg.empty()) std::cerr << msg << (msg.back() == '\n' ? "" : "\n");
+                std::cerr << "sluice run: SIGHUP reload of " << cfg->policyPath << ": "
+                          << r.value("result", std::string("?")) << "\n";
+            }
+        }
         std::chrono::duration<double> waited = std::chrono::steady_clock::now() - begin;
         if (o.duration > 0 && waited.count() >= o.duration) break;
     }
     (*runtime)->stop();
+    int rc = kExitOk;
+    if (!o.state.empty()) {
+        auto t0 = std::chrono::steady_clock::now();
+        if (auto s = (*runtime)->saveState(o.state); !s) {
+            std::cerr << "sluice run: error: " << s.error().str() << "\n";
+            rc = kExitInputError;
+        } else if (!o.quiet) {
+            std::chrono::duration<double, std::milli> ms = std::chrono::steady_clock::now() - t0;
+            std::cerr << "sluice run: state saved to " << o.state << " in " << ms.count() << " ms\n";
+        }
+    }
     if (o.json) {
         std::cout << (*runtime)->statsJson() << "\n";
     } else if (!o.quiet) {
         auto reply = nlohmann::json::parse((*runtime)->control(R"({"cmd":"stats"})"), nullptr, false);
         if (!reply.is_discarded()) std::cout << reply.value("output", std::string());
     }
-    return kExitOk;
+    return rc;
 }
 
 void setupRun(CLI::App& app, int& exitCode) {
@@ -138,6 +177,8 @@ void setupRun(CLI::App& app, int& exitCode) {
     cmd->add_option("--workers", o->workers, "Worker lcores (overrides the config)")->check(CLI::Range(1, 16));
     cmd->add_flag("--json", o->json, "Print the final counters as JSON on exit");
     cmd->add_flag("--quiet", o->quiet, "No banner, no final counters");
+    cmd->add_option("--state", o->state,
+                    "Session state file: restored at start (re-simulated), written on SIGTERM and `ctl save`");
     cmd->callback([o, &exitCode] { exitCode = runRun(*o); });
 }
 

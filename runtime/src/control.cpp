@@ -52,7 +52,8 @@ std::string promEscape(const std::string& s) {
 
 std::string Datapath::statsJson() {
     std::lock_guard<std::mutex> lock(controlMu_);
-    const Pipeline* pl = pipeline_.load();
+    drainStepQueues();
+    const Pipeline* pl = pipes_->current();
     const lang::Policy& policy = *pl->policy;
     const sl_policy_desc& desc = pl->slowPath->descriptor();
     json j;
@@ -122,20 +123,30 @@ std::string Datapath::statsJson() {
         sum.misses + sum.resimulations ? sum.slowPathCycles / (sum.misses + sum.resimulations) : 0;
     j["totals"] = t;
     // Rule and layer counters: packets of live sessions plus those of removed ones.
+    // Indexed by stable ids (pipeline_swap.h): counters survive reloads by name.
     std::vector<uint64_t> rules = retiredRulePackets_, layers = retiredLayerPackets_;
-    rules.resize(desc.n_rules, 0);
-    layers.resize(policy.layers.size(), 0);
+    rules.resize(stableRuleIds_.size(), 0);
+    layers.resize(stableLayerIds_.size(), 0);
     uint32_t active = 0;
     for (uint32_t i = 0; i < table_->capacity(); ++i) {
         const Session& s = table_->at(i);
         if (s.inUse.load(std::memory_order_acquire) == 0) continue;
         ++active;
         const SessionCold& c = table_->cold(i);
-        for (unsigned k = 0; k < c.nSteps; ++k) {
-            if (c.steps[k].rule < rules.size()) rules[c.steps[k].rule] += s.packets;
-            if (c.steps[k].layer < layers.size()) layers[c.steps[k].layer] += s.packets;
+        const uint64_t packets = s.packets - std::min(s.packets, c.basePackets);
+        for (unsigned k = 0; k < c.nSteps && k < kMaxSteps; ++k) {
+            if (c.steps[k].rule < rules.size()) rules[c.steps[k].rule] += packets;
+            if (c.steps[k].layer < layers.size()) layers[c.steps[k].layer] += packets;
         }
     }
+    auto ruleCount = [&](uint32_t r) {
+        uint32_t id = r < pl->stableRule.size() ? pl->stableRule[r] : SL_NO_RULE;
+        return id < rules.size() ? rules[id] : uint64_t{0};
+    };
+    auto layerCount = [&](size_t l) {
+        uint32_t id = l < pl->stableLayer.size() ? pl->stableLayer[l] : 0xffffu;
+        return id < layers.size() ? layers[id] : uint64_t{0};
+    };
     json sess;
     sess["active"] = active;
     sess["capacity"] = table_->capacity();
@@ -149,7 +160,7 @@ std::string Datapath::statsJson() {
     j["sessions"] = sess;
     json lj = json::array();
     for (size_t l = 0; l < policy.layers.size(); ++l)
-        lj.push_back({{"layer", policy.layers[l].name}, {"packets", layers[l]}});
+        lj.push_back({{"layer", policy.layers[l].name}, {"packets", layerCount(l)}});
     j["layers"] = lj;
     json rj = json::array();
     for (uint32_t r = 0; r < desc.n_rules; ++r) {
@@ -158,9 +169,26 @@ std::string Datapath::statsJson() {
                       {"group", ri.group ? ri.group : ""},
                       {"rule", ri.rule ? ri.rule : ""},
                       {"dir", ri.direction == SL_DIR_OUT ? "out" : "in"},
-                      {"packets", rules[r]}});
+                      {"packets", ruleCount(r)}});
     }
     j["rules"] = rj;
+    uint64_t lost = 0;
+    for (const auto& q : stepQueues_) lost += q->lost;
+    json pj;
+    pj["number"] = pl->number;
+    pj["policy_hash"] = pl->policyHash;
+    pj["source"] = pl->source;
+    pj["live"] = pipes_->live();
+    pj["freed"] = pipes_->freed();
+    pj["rollback_available"] = pipes_->previous() != nullptr;
+    pj["reattributions_lost"] = lost;
+    json gens = json::object();
+    for (size_t p = 0; p < policy.ports.size() && p < nGens_; ++p)
+        gens[policy.ports[p].name] = gens_[p].load(std::memory_order_relaxed);
+    pj["generations"] = gens;
+    j["pipeline"] = pj;
+    j["state"] = {{"restored", stateRestored_}, {"skipped", stateSkipped_},
+                  {"files_rejected", stateRejected_}, {"note", stateNote_}};
     return j.dump(2);
 }
 
@@ -244,7 +272,7 @@ std::string Datapath::prometheus() {
 
 std::string Datapath::sessionsJson(size_t limit, const std::string& portFilter) {
     std::lock_guard<std::mutex> lock(controlMu_);
-    const lang::Policy& policy = *pipeline_.load()->policy;
+    const lang::Policy& policy = *pipes_->current()->policy;
     int port = portFilter.empty() ? -1 : policy.findPort(portFilter);
     json arr = json::array();
     uint64_t now = rte_rdtsc();
@@ -286,7 +314,7 @@ std::string Datapath::traceRequest(const std::string& packet, const std::string&
                                    const std::string& dirText, bool asJson) {
     auto pt = lang::parsePacketText(packet);
     if (!pt) throw std::runtime_error("bad packet: " + pt.error().message);
-    const Pipeline* pl = pipeline_.load();
+    const Pipeline* pl = pipes_->current();
     const lang::Policy& policy = *pl->policy;
     lang::Direction dir = lang::Direction::Out;
     if (pt->direction) dir = *pt->direction;
@@ -431,6 +459,49 @@ std::string Datapath::control(const std::string& request) {
                 if (format == "json") return controlReply(true, json({{"flushed", n}}).dump());
                 return controlReply(true, "flushed " + std::to_string(n) + " session entries\n");
             }
+            case ControlCommand::Reload: {  // in-process callers; the socket defers it
+                ReloadOptions o;
+                o.force = req->force;
+                o.dryRun = req->dryRun;
+                o.expectFile = req->expect;
+                return controlReply(true, reloadNow(req->file, o, "ctl"));
+            }
+            case ControlCommand::Rollback: return controlReply(true, rollback());
+            case ControlCommand::History: {
+                std::string out = historyJson();
+                if (format == "json") return controlReply(true, out);
+                std::ostringstream os;
+                const json all = json::parse(out);
+                for (const auto& a : all["attempts"]) {
+                    os << a.value("time", std::string()) << "  " << std::left << std::setw(11)
+                       << a.value("result", std::string()) << std::right << " "
+                       << a.value("trigger", std::string()) << "  "
+                       << a.value("file", std::string());
+                    if (a.contains("pipeline")) os << "  pipeline " << a["pipeline"];
+                    std::string hash = a.value("policy_hash", std::string());
+                    if (!hash.empty()) os << "  hash " << hash;
+                    if (a.value("forced", false)) os << "  FORCED";
+                    if (a.contains("diff")) {
+                        std::string sum = a["diff"].value("summary", std::string());
+                        if (!sum.empty()) os << "\n    diff: " << sum;
+                    }
+                    os << "\n";
+                }
+                return controlReply(true, os.str());
+            }
+            case ControlCommand::Save: {
+                std::string path = req->file.empty() ? stateFile_ : req->file;
+                if (path.empty())
+                    return controlReply(false, "no state file: give one, or start with --state FILE");
+                size_t n = 0;
+                auto t0 = std::chrono::steady_clock::now();
+                Status st = saveState(path, &n);
+                if (!st) return controlReply(false, st.error().message);
+                double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+                if (format == "json")
+                    return controlReply(true, json({{"file", path}, {"sessions", n}, {"ms", ms}}).dump());
+                return controlReply(true, "saved " + std::to_string(n) + " sessions to " + path + "\n");
+            }
         }
         return controlReply(false, "unhandled command");
     } catch (const std::exception& e) {
@@ -438,7 +509,8 @@ std::string Datapath::control(const std::string& request) {
     }
 }
 
-Expected<std::string> controlRequest(const std::string& socketPath, const std::string& request) {
+Expected<std::string> controlRequest(const std::string& socketPath, const std::string& request,
+                                     int timeoutMs) {
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) return makeError(std::string("socket: ") + std::strerror(errno));
     sockaddr_un addr{};
@@ -454,7 +526,7 @@ Expected<std::string> controlRequest(const std::string& socketPath, const std::s
         return makeError("cannot connect to " + socketPath + ": " + e + " (is `sluice run` up?)");
     }
     // The whole exchange within a deadline; the reply bounded (the server bounds it too).
-    constexpr int kTimeoutMs = 10000;
+    const int kTimeoutMs = std::max(1, timeoutMs);
     constexpr size_t kMaxReply = 64u << 20;
     auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kTimeoutMs);
     auto left = [&] {

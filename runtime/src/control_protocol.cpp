@@ -38,8 +38,24 @@ Expected<ControlRequest> parseControlRequest(std::string_view request) {
         } else if (cmd == "flush") {
             r.cmd = ControlCommand::Flush;
             r.port = req.value("port", std::string());
+        } else if (cmd == "reload") {
+            r.cmd = ControlCommand::Reload;
+            if (!req.contains("file")) return makeError("reload needs \"file\"");
+            r.file = req["file"].get<std::string>();
+            if (r.file.empty()) return makeError("reload needs a non-empty \"file\"");
+            r.force = req.value("force", false);
+            r.dryRun = req.value("dry_run", false);
+            r.expect = req.value("expect", std::string());
+        } else if (cmd == "rollback") {
+            r.cmd = ControlCommand::Rollback;
+        } else if (cmd == "history") {
+            r.cmd = ControlCommand::History;
+        } else if (cmd == "save") {
+            r.cmd = ControlCommand::Save;
+            r.file = req.value("file", std::string());
         } else {
-            return makeError("unknown command '" + cmd + "' (stats, sessions, trace, flush)");
+            return makeError("unknown command '" + cmd +
+                             "' (stats, sessions, trace, flush, reload, rollback, history, save)");
         }
         return r;
     } catch (const std::exception& e) {

@@ -13,7 +13,7 @@
 
 namespace sluice::rt {
 
-enum class ControlCommand { Stats, Sessions, Trace, Flush };
+enum class ControlCommand { Stats, Sessions, Trace, Flush, Reload, Rollback, History, Save };
 
 struct ControlRequest {
     ControlCommand cmd = ControlCommand::Stats;
@@ -22,6 +22,10 @@ struct ControlRequest {
     std::string packet;           // trace: packet text (lang/packet.h)
     std::string dir;              // trace: "in", "out" or "" (the packet's own direction)
     size_t limit = 100;           // sessions: entries listed at most
+    std::string file;             // reload: policy file; save: state file ("" = configured)
+    bool force = false;           // reload
+    bool dryRun = false;          // reload
+    std::string expect;           // reload: --expect gate file
 };
 
 // Parses one request (the trailing newline, if any, included). The error message is the text

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <vector>
 
@@ -31,6 +32,8 @@ std::string errorReply(const std::string& text) {
 
 struct Client {
     int fd = -1;
+    uint64_t id = 0;
+    bool waiting = false;  // a deferred request is being answered elsewhere
     uint64_t deadline = 0;
     std::string in;
     std::string out;
@@ -40,9 +43,18 @@ struct Client {
 
 }  // namespace
 
+// Replies of deferred requests, handed from other threads to the serving loop.
+struct ControlServer::Completions {
+    std::mutex mu;
+    bool closed = false;
+    int wakeFd = -1;
+    std::vector<std::pair<uint64_t, std::string>> done;
+};
+
 Expected<std::unique_ptr<ControlServer>> ControlServer::start(const std::string& path,
                                                               Handler handler,
-                                                              ControlLimits limits) {
+                                                              ControlLimits limits,
+                                                              DeferredHandler deferred) {
     sockaddr_un addr{};
     if (path.empty() || path.size() >= sizeof addr.sun_path)
         return makeError("control socket path must be 1.." +
@@ -81,6 +93,9 @@ Expected<std::unique_ptr<ControlServer>> ControlServer::start(const std::string&
     if (pipe2(s->wakeFd_, O_CLOEXEC | O_NONBLOCK) != 0) {
         return makeError(std::string("pipe: ") + std::strerror(errno));
     }
+    s->deferred_ = std::move(deferred);
+    s->completions_ = std::make_shared<Completions>();
+    s->completions_->wakeFd = s->wakeFd_[1];
     s->running_ = true;
     s->thread_ = std::thread([p = s.get()] { p->serve(); });
     return s;
@@ -94,6 +109,10 @@ ControlServer::~ControlServer() {
         }
     }
     if (thread_.joinable()) thread_.join();
+    if (completions_) {
+        std::lock_guard<std::mutex> lock(completions_->mu);
+        completions_->closed = true;  // later replies are dropped, the pipe is not touched
+    }
     if (listenFd_ >= 0) {
         close(listenFd_);
         unlink(path_.c_str());  // ours: we hold the lock
@@ -108,6 +127,28 @@ void ControlServer::serve() {
     std::vector<pollfd> fds;
     size_t buffered = 0;  // reply bytes not yet sent, all clients
     uint64_t acceptPausedUntil = 0;
+    uint64_t nextId = 1;
+    // Hands `req` to the deferred handler with a reply function bound to this client.
+    auto takeDeferred = [&](const Client& c, const std::string& req) {
+        std::weak_ptr<Completions> weak = completions_;
+        uint64_t id = c.id;
+        Reply reply = [weak, id](std::string text) {
+            auto q = weak.lock();
+            if (!q) return;
+            std::lock_guard<std::mutex> lock(q->mu);
+            if (q->closed) return;
+            q->done.emplace_back(id, std::move(text));
+            char b = 1;
+            if (write(q->wakeFd, &b, 1) < 0) {
+                // The pipe is full: the loop is awake anyway (it also wakes every 100 ms).
+            }
+        };
+        try {
+            return deferred_(req, std::move(reply));
+        } catch (const std::exception&) {
+            return false;  // the plain handler answers
+        }
+    };
     auto closeClient = [&](size_t i) {
         buffered -= clients[i].out.size() - clients[i].sent;
         close(clients[i].fd);
@@ -145,7 +186,8 @@ void ControlServer::serve() {
         fds.push_back({listening ? listenFd_ : -1, POLLIN, 0});
         int timeout = 100;
         for (const Client& c : clients) {
-            fds.push_back({c.fd, static_cast<short>(c.writing ? POLLOUT : POLLIN), 0});
+            short events = c.waiting ? 0 : c.writing ? POLLOUT : POLLIN;  // waiting: HUP only
+            fds.push_back({c.fd, events, 0});
             timeout = static_cast<int>(std::min<uint64_t>(
                 static_cast<uint64_t>(timeout), c.deadline > now ? c.deadline - now : 0));
         }
@@ -157,7 +199,12 @@ void ControlServer::serve() {
             Client& c = clients[i];
             short ev = fds[2 + i].revents;
             bool done = false;
-            if (c.writing) {
+            if (c.waiting) {
+                if (ev & (POLLERR | POLLHUP)) {  // gone before its reply: dropped when it comes
+                    ++counters_.clientGone;
+                    done = true;
+                }
+            } else if (c.writing) {
                 if (ev & (POLLOUT | POLLERR | POLLHUP)) done = flush(c);
             } else if (ev & (POLLIN | POLLERR | POLLHUP)) {
                 char buf[4096];
@@ -180,6 +227,9 @@ void ControlServer::serve() {
                     } else if (buffered > limits_.maxBufferedBytes) {
                         ++counters_.refusedBusy;
                         respond(c, errorReply("busy: too many unread replies; retry later"));
+                    } else if (deferred_ && takeDeferred(c, req)) {
+                        c.waiting = true;
+                        c.deadline = now + limits_.deferredTimeoutMs;
                     } else {
                         std::string reply;
                         try {
@@ -196,7 +246,7 @@ void ControlServer::serve() {
                         }
                         respond(c, std::move(reply));
                     }
-                    done = flush(c);
+                    if (!c.waiting) done = flush(c);
                 } else if (c.in.size() > limits_.maxRequestBytes) {
                     ++counters_.tooLarge;
                     respond(c, errorReply("request too large (max " +
@@ -210,7 +260,9 @@ void ControlServer::serve() {
             if (!done && now >= c.deadline) {
                 ++counters_.timedOut;
                 if (!c.writing) {  // tell it why, if it still listens
-                    std::string e = errorReply("timed out: a request is one JSON line, sent at once");
+                    std::string e = errorReply(
+                        c.waiting ? "timed out waiting for the reply of a deferred request"
+                                  : "timed out: a request is one JSON line, sent at once");
                     ssize_t w = send(c.fd, e.data(), e.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
                     (void)w;
                 }
@@ -238,6 +290,7 @@ void ControlServer::serve() {
                 }
                 Client c;
                 c.fd = fd;
+                c.id = nextId++;
                 c.deadline = now + limits_.clientTimeoutMs;
                 clients.push_back(std::move(c));
             }
@@ -245,6 +298,22 @@ void ControlServer::serve() {
         if (fds[0].revents & POLLIN) {
             char b[16];
             while (read(wakeFd_[0], b, sizeof b) > 0) {
+            }
+        }
+        // Replies of deferred requests (a client that left meanwhile is no longer listed).
+        std::vector<std::pair<uint64_t, std::string>> ready;
+        {
+            std::lock_guard<std::mutex> lock(completions_->mu);
+            ready.swap(completions_->done);
+        }
+        for (auto& [id, reply] : ready) {
+            for (size_t i = clients.size(); i-- > 0;) {
+                if (clients[i].id != id || !clients[i].waiting) continue;
+                clients[i].waiting = false;
+                if (reply.size() > limits_.maxReplyBytes) reply = errorReply("reply too large");
+                respond(clients[i], std::move(reply));
+                if (flush(clients[i])) closeClient(i);
+                break;
             }
         }
     }

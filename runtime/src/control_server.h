@@ -29,6 +29,7 @@ struct ControlLimits {
     size_t maxReplyBytes = 16u << 20;    // one reply
     size_t maxBufferedBytes = 64u << 20; // replies waiting to be read, all clients together
     uint64_t clientTimeoutMs = 5000;     // from accept to the last byte of the reply
+    uint64_t deferredTimeoutMs = 600000; // a deferred request (reload): until its reply
 };
 
 struct ControlCounters {
@@ -39,11 +40,17 @@ struct ControlCounters {
 class ControlServer {
 public:
     using Handler = std::function<std::string(const std::string& request)>;
+    // Called with each request before `Handler`: returns true when it took the request and
+    // will call `reply` exactly once, from any thread, later (a reload that takes seconds);
+    // the other clients are served meanwhile. A reply after the server is gone is dropped.
+    using Reply = std::function<void(std::string)>;
+    using DeferredHandler = std::function<bool(const std::string& request, Reply reply)>;
 
     // Takes the instance lock, creates the socket (mode 0600) and starts serving.
     static Expected<std::unique_ptr<ControlServer>> start(const std::string& path,
                                                           Handler handler,
-                                                          ControlLimits limits = {});
+                                                          ControlLimits limits = {},
+                                                          DeferredHandler deferred = {});
     ~ControlServer();  // stops the thread, removes the socket, releases the lock
     ControlServer(const ControlServer&) = delete;
     ControlServer& operator=(const ControlServer&) = delete;
@@ -55,9 +62,12 @@ private:
     ControlServer(std::string path, Handler handler, ControlLimits limits)
         : path_(std::move(path)), handler_(std::move(handler)), limits_(limits) {}
     void serve();
+    struct Completions;
 
     std::string path_;
     Handler handler_;
+    DeferredHandler deferred_;
+    std::shared_ptr<Completions> completions_;
     ControlLimits limits_;
     FileLock lock_;
     int listenFd_ = -1;

@@ -46,18 +46,28 @@ void Datapath::fillSession(uint32_t slot, const FlowKey& key, const FlowKey& ori
     c.key = key;
     c.origin = origin;
     c.created = now;
+    c.basePackets = 0;
+    c.dscp = d.dscp;
+    fillSteps(c, d);
+}
+
+// The rule steps of a decision, in stable ids (pipeline_swap.h) of the pipeline that decided.
+void Datapath::fillSteps(SessionCold& c, const Decision& d) {
     c.nSteps = 0;
+    if (d.pl == nullptr) return;
+    const Pipeline& pl = *d.pl;
     for (unsigned i = 0; i < d.nRuns; ++i) {
         const sl_result& r = d.runs[i].result;
-        const sl_entry* e = sl_policy_entry(&pipeline_.load()->slowPath->descriptor(),
-                                            d.runs[i].port, d.runs[i].dir);
-        for (unsigned st = 0; st < r.n_steps && c.nSteps < kMaxSteps; ++st) {
+        const sl_entry* e = sl_policy_entry(&pl.slowPath->descriptor(), d.runs[i].port, d.runs[i].dir);
+        for (unsigned st = 0; st < r.n_steps && st < SL_MAX_STEPS && c.nSteps < kMaxSteps; ++st) {
             SessionStep& step = c.steps[c.nSteps++];
             step.port = d.runs[i].port;
             step.dir = d.runs[i].dir;
             step.layer8 = 0;
-            step.layer = static_cast<uint16_t>(e != nullptr && st < e->n_layers ? e->layers[st] : 0xffff);
-            step.rule = r.step_rule[st];
+            uint32_t layer = e != nullptr && st < e->n_layers ? e->layers[st] : 0xffff;
+            step.layer = layer < pl.stableLayer.size() ? pl.stableLayer[layer] : 0xffff;
+            uint32_t rule = r.step_rule[st];
+            step.rule = rule < pl.stableRule.size() ? pl.stableRule[rule] : SL_NO_RULE;
         }
     }
 }
@@ -109,14 +119,17 @@ uint32_t Datapath::install(unsigned, const FlowKey& key, const Decision& d, uint
     return f;
 }
 
-// A session whose ports' generation moved is re-simulated on its next packet (VFP 6.3). Only
-// the worker receiving this direction writes the entry, so the update is in place.
+// A session whose ports' generation moved is re-simulated on its next packet (VFP 6.3): the
+// flow's first packet again (SYN for tracked TCP, its DSCP) through the current pipeline. Its
+// TCP state and counters stay; its rule steps are re-attributed (the packets so far go to the
+// old rules through the step queue). Only the worker receiving this direction writes the
+// entry, so the update is in place.
 bool Datapath::resimulate(unsigned worker, uint32_t slot) {
     Session& s = table_->at(slot);
-    const SessionCold& c = table_->cold(slot);
+    SessionCold& c = table_->cold(slot);
     Decision d;
     uint8_t flags = s.tcpTracked ? kTcpSyn : 0;
-    decide(worker, c.origin, flags, 0, d);
+    decide(worker, c.origin, flags, c.dscp, d);
     if (s.role == SessionRole::Reverse) {
         if (d.drop == DropReason::None && d.pair && std::memcmp(&d.revKey, &c.key, sizeof(FlowKey)) == 0) {
             s.act = d.rev;
@@ -132,10 +145,44 @@ bool Datapath::resimulate(unsigned worker, uint32_t slot) {
     } else {
         s.act = d.fwd;
     }
+    SessionCold fresh;
+    fillSteps(fresh, d);
+    if (fresh.nSteps != c.nSteps ||
+        std::memcmp(fresh.steps, c.steps, sizeof(SessionStep) * c.nSteps) != 0) {
+        recordSteps(worker, c, s.packets);
+        std::memcpy(c.steps, fresh.steps, sizeof(SessionStep) * fresh.nSteps);
+        c.nSteps = fresh.nSteps;
+        c.basePackets = s.packets;
+    }
+    // The ports that decided it now (a route may lead elsewhere than before); a decision
+    // that ran no pipeline keeps the old ones, so a later reload still re-simulates it.
+    if (d.nRuns > 0) {
+        s.genPort[0] = s.genPort[1] = kNoPort;
+        for (unsigned i = 0; i < d.nRuns && i < 2; ++i) s.genPort[i] = d.runs[i].port;
+    }
     for (unsigned i = 0; i < 2; ++i) {
         if (s.genPort[i] != kNoPort) s.gen[i] = gens_[s.genPort[i]].load(std::memory_order_acquire);
     }
     return true;
+}
+
+// The old steps of a re-attributed session and the packets they decided, for the
+// maintenance thread (retired counters). Bounded: a full queue loses the record, counted.
+void Datapath::recordSteps(unsigned worker, const SessionCold& c, uint64_t packets) {
+    if (worker >= stepQueues_.size()) return;  // control context: not a worker
+    StepQueue& q = *stepQueues_[worker];
+    uint64_t n = packets - std::min(packets, c.basePackets);
+    if (n == 0 || c.nSteps == 0) return;
+    uint32_t head = q.head.load(std::memory_order_relaxed);
+    if (head - q.tail.load(std::memory_order_acquire) >= StepQueue::kSize) {
+        ++q.lost;
+        return;
+    }
+    StepRecord& r = q.records[head % StepQueue::kSize];
+    r.packets = n;
+    r.nSteps = c.nSteps;
+    std::memcpy(r.steps, c.steps, sizeof(SessionStep) * c.nSteps);
+    q.head.store(head + 1, std::memory_order_release);
 }
 
 // TCP state machine shared by both directions of a pair (kept in the forward entry). A

@@ -8,7 +8,10 @@
 #include <rte_ring.h>
 
 #include <atomic>
+#include <deque>
+#include <functional>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -17,9 +20,11 @@
 
 #include "control_server.h"
 #include "file_lock.h"
+#include "pipeline_swap.h"
 #include "session_table.h"
 #include "sluice/runtime/config.h"
 #include "sluice/runtime/flow.h"
+#include "sluice/runtime/reload.h"
 #include "sluice/runtime/slow_path.h"
 #include "transposition.h"
 
@@ -54,12 +59,6 @@ struct alignas(64) WorkerStats {
     uint64_t uncachedDrops = 0;  // drops from the uplink not cached: the drop cache was full
     uint64_t loops = 0, busyLoops = 0;
     uint64_t busyCycles = 0;  // TSC spent in processBurst (per-packet cost without idle polls)
-};
-
-// A pipeline (policy + slow path) in use; swapped under RCU by reload().
-struct Pipeline {
-    std::shared_ptr<const lang::Policy> policy;
-    std::unique_ptr<SlowPath> slowPath;
 };
 
 struct PipelineRun {
@@ -116,7 +115,27 @@ struct Decision {
     Transposition rev;
     uint32_t idleMs = 0;
     bool tcpTrack = false;
+    uint8_t dscp = 0;               // of the packet decided (re-simulation repeats it)
+    const Pipeline* pl = nullptr;   // the one pipeline read for this decision (RCU)
 };
+
+// Rule steps of a re-simulated session whose packets so far go to its old rules: passed
+// from the worker to the maintenance thread through a bounded single-producer queue.
+struct StepRecord {
+    uint64_t packets;
+    uint8_t nSteps;
+    SessionStep steps[kMaxSteps];
+};
+struct alignas(64) StepQueue {
+    static constexpr uint32_t kSize = 1024;
+    std::atomic<uint32_t> head{0};  // written by the worker
+    std::atomic<uint32_t> tail{0};  // written by the maintenance thread
+    uint64_t lost = 0;              // worker: records dropped while the queue was full
+    StepRecord records[kSize];
+};
+
+// What a reload attempt did (history, control replies). Defined in reload.cpp.
+struct ReloadAttempt;
 
 class Datapath {
 public:
@@ -128,6 +147,18 @@ public:
     void stop();
     std::string control(const std::string& request);
     Status reload(std::shared_ptr<const lang::Policy> policy, std::unique_ptr<SlowPath> sp);
+    // reload.cpp: verify-gated reload through the loader, rollback, history, SIGHUP.
+    void setLoader(PipelineLoader loader, std::string policyFile);
+    std::string reloadNow(const std::string& file, const ReloadOptions& o, const char* trigger);
+    bool reloadAsync(const std::string& file, const ReloadOptions& o,
+                     std::function<void(std::string)> done, std::string& busyReply);
+    std::string rollback();
+    std::string historyJson();
+    bool deferControl(const std::string& request, std::function<void(std::string)> reply);
+    void setStateFile(std::string path) { stateFile_ = std::move(path); }
+    // state_file.cpp
+    Status saveState(const std::string& path, size_t* written = nullptr);
+    std::string restoreState(const std::string& path);
     uint32_t generation(uint32_t port) const {
         return port < nGens_ ? gens_[port].load(std::memory_order_acquire) : 0;
     }
@@ -135,7 +166,7 @@ public:
     std::vector<std::vector<uint8_t>> collectFrames(const std::string& ring, size_t max);
     std::string statsJson();
     std::pair<std::string, std::string> ringNames(const std::string& ring) const;
-    const char* slowPathKind() const { return pipeline_.load()->slowPath->kind(); }
+    const char* slowPathKind() const { return pipes_->current()->slowPath->kind(); }
 
     // Public for the worker launch trampoline.
     int workerMain(unsigned worker);
@@ -186,6 +217,15 @@ private:
                      const Decision& d, const Transposition& act, SessionRole role,
                      uint64_t now);
     bool resimulate(unsigned worker, uint32_t slot);
+    void fillSteps(SessionCold& c, const Decision& d);
+    void recordSteps(unsigned worker, const SessionCold& c, uint64_t packets);
+    void drainStepQueues();
+    void fillStableIds(Pipeline& p);
+    Status compatible(const lang::Policy& next) const;
+    void swapIn(std::unique_ptr<Pipeline> next);
+    void bumpGenerations(const Pipeline& next);
+    std::string attempt(const std::string& file, const ReloadOptions& o, const char* trigger);
+    void record(nlohmann::json entry);
     bool tcpAccept(Session& s, uint8_t flags);
     uint64_t expiryMs(const Session& s) const;
     int findLocalPort(uint32_t vni, const lang::IpAddr& ip, bool anyVni) const;
@@ -205,8 +245,23 @@ private:
     size_t flush(const std::string& portFilter);
 
     RunConfig cfg_;
-    std::atomic<Pipeline*> pipeline_{nullptr};
-    std::vector<std::unique_ptr<Pipeline>> oldPipelines_;  // freed after RCU grace periods
+    std::unique_ptr<PipelineSwap> pipes_;
+    // Stable rule/layer ids (pipeline_swap.h), assigned under controlMu_.
+    std::map<std::string, uint32_t> stableRuleIds_, stableLayerIds_;
+    std::vector<std::unique_ptr<StepQueue>> stepQueues_;  // one per worker
+    // reload.cpp
+    PipelineLoader loader_;
+    std::string policyFile_;
+    std::atomic<bool> reloadBusy_{false};
+    std::thread reloadThread_;
+    std::mutex historyMu_;
+    std::deque<std::string> history_;  // JSON objects, newest last, bounded
+    uint64_t nextPipeline_ = 2;
+    bool lastTransitionAll_ = true;
+    std::vector<std::string> lastTransitionPorts_;
+    std::string stateFile_;
+    uint64_t stateRestored_ = 0, stateSkipped_ = 0, stateRejected_ = 0;
+    std::string stateNote_;
     std::vector<PortInfo> ports_;
     std::vector<Device> devices_;
     int uplinkDev_ = -1;
@@ -230,8 +285,8 @@ private:
     uint64_t tscHz_ = 1;
     uint64_t startTsc_ = 0;
     std::string name_;
-    // Counters of sessions that have been removed (maintenance thread writes, stats reads
-    // under controlMu_).
+    // Counters of sessions that have been removed, by stable id (maintenance thread writes,
+    // stats reads, under controlMu_).
     std::vector<uint64_t> retiredRulePackets_, retiredLayerPackets_;
     uint64_t sessionsAged_ = 0, sessionsFlushed_ = 0;
     bool started_ = false;

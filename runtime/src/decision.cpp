@@ -124,8 +124,7 @@ uint16_t Datapath::entropy(const FlowKey& key) const {
 void Datapath::runPipeline(unsigned worker, Decision& d, uint16_t port, Direction dir,
                            const Headers& in, sl_result& out) {
     sl_meta m = headersToMeta(in);
-    Pipeline* p = pipeline_.load(std::memory_order_acquire);
-    p->slowPath->run(worker, port, dir, m, out);
+    d.pl->slowPath->run(worker, port, dir, m, out);  // the pipeline decide() read, never a newer one
     if (d.nRuns < 2) {
         d.runs[d.nRuns].port = port;
         d.runs[d.nRuns].dir = static_cast<uint8_t>(dir);
@@ -366,7 +365,11 @@ void Datapath::pairStage(const Walk& w, uint8_t tcpFlags, Decision& d) {
 void Datapath::decide(unsigned worker, const FlowKey& key, uint8_t tcpFlags, uint8_t dscp,
                       Decision& d) {
     d = Decision{};
-    const Pipeline* pl = pipeline_.load(std::memory_order_acquire);
+    // The pipeline is read once: every stage, the descriptor of the rule steps and the
+    // installed session belong to the same generation even when a reload swaps meanwhile.
+    const Pipeline* pl = pipes_->current();
+    d.pl = pl;
+    d.dscp = dscp;
     Walk w{key, *pl, keyToHeaders(key, tcpFlags, dscp), {}, key.outerFamily != 0};
     w.cur = w.in;
     Egress e;

@@ -178,8 +178,13 @@ bool ealInitialised() { return gEalUp.load(); }
 Datapath::Datapath(const RunConfig& config, std::shared_ptr<const lang::Policy> policy,
                    std::unique_ptr<SlowPath> slowPath)
     : cfg_(config) {
-    auto* p = new Pipeline{std::move(policy), std::move(slowPath)};
-    pipeline_.store(p);
+    auto p = std::make_unique<Pipeline>();
+    p->policy = std::move(policy);
+    p->slowPath = std::move(slowPath);
+    p->source = cfg_.policyPath;
+    fillStableIds(*p);
+    pipes_ = std::make_unique<PipelineSwap>(std::move(p));
+    policyFile_ = cfg_.policyPath;
     name_ = std::to_string(getpid()) + "_" + std::to_string(gInstance.fetch_add(1));
 }
 
@@ -194,9 +199,10 @@ Datapath::~Datapath() {
         if (d.ringRx != nullptr) rte_ring_free(d.ringRx);
         if (d.ringTx != nullptr) rte_ring_free(d.ringTx);
     }
+    if (reloadThread_.joinable()) reloadThread_.join();
+    pipes_.reset();  // workers are stopped: nothing can use a pipeline any more
     table_.reset();
     if (pool_ != nullptr) rte_mempool_free(pool_);
-    delete pipeline_.load();
 }
 
 Status Datapath::setupDevice(Device& d, unsigned index) {
@@ -286,7 +292,7 @@ Status Datapath::setupDevice(Device& d, unsigned index) {
 }
 
 Status Datapath::init() {
-    const lang::Policy& policy = *pipeline_.load()->policy;
+    const lang::Policy& policy = *pipes_->current()->policy;
     if (policy.ports.size() >= kMaxDevices - 1) return makeError("too many ports (max 30)");
     // Every configured port must exist in the policy; policy ports without a device belong
     // to other hosts.
@@ -377,9 +383,9 @@ Status Datapath::init() {
         if (devices_[i].spec.kind == DeviceSpec::Kind::Null) continue;
         workers_[next++ % cfg_.workers].rxDevs.push_back(static_cast<uint16_t>(i));
     }
-    const auto& desc = pipeline_.load()->slowPath->descriptor();
-    retiredRulePackets_.assign(desc.n_rules, 0);
-    retiredLayerPackets_.assign(policy.layers.size(), 0);
+    pipes_->setRcu(table_->rcu());
+    stepQueues_.clear();
+    for (unsigned w = 0; w < cfg_.workers; ++w) stepQueues_.push_back(std::make_unique<StepQueue>());
     tscHz_ = rte_get_tsc_hz();
     startTsc_ = rte_rdtsc();
     return {};
@@ -389,7 +395,10 @@ Status Datapath::start(bool controlSocket) {
     if (started_) return makeError("already started");
     if (controlSocket && !cfg_.controlSocket.empty()) {
         auto server = ControlServer::start(
-            cfg_.controlSocket, [this](const std::string& req) { return control(req); });
+            cfg_.controlSocket, [this](const std::string& req) { return control(req); }, {},
+            [this](const std::string& req, ControlServer::Reply reply) {
+                return deferControl(req, std::move(reply));
+            });
         if (!server) return server.error();
         controlServer_ = std::move(server.value());
     }
@@ -428,6 +437,7 @@ Status Datapath::start(bool controlSocket) {
 
 void Datapath::stop() {
     controlServer_.reset();  // no control request runs past this point
+    if (reloadThread_.joinable()) reloadThread_.join();  // a reload in progress finishes first
     if (!started_) return;
     running_ = false;
     for (unsigned lc : lcores_) rte_eal_wait_lcore(lc);
@@ -460,9 +470,10 @@ uint64_t Datapath::expiryMs(const Session& s) const {
 void Datapath::retireCounters(uint32_t slot) {
     const Session& s = table_->at(slot);
     const SessionCold& c = table_->cold(slot);
-    for (unsigned i = 0; i < c.nSteps; ++i) {
-        if (c.steps[i].rule < retiredRulePackets_.size()) retiredRulePackets_[c.steps[i].rule] += s.packets;
-        if (c.steps[i].layer < retiredLayerPackets_.size()) retiredLayerPackets_[c.steps[i].layer] += s.packets;
+    const uint64_t packets = s.packets - std::min(s.packets, c.basePackets);
+    for (unsigned i = 0; i < c.nSteps && i < kMaxSteps; ++i) {
+        if (c.steps[i].rule < retiredRulePackets_.size()) retiredRulePackets_[c.steps[i].rule] += packets;
+        if (c.steps[i].layer < retiredLayerPackets_.size()) retiredLayerPackets_[c.steps[i].layer] += packets;
     }
 }
 
@@ -495,7 +506,7 @@ void Datapath::agingScan() {
 
 size_t Datapath::flush(const std::string& portFilter) {
     size_t n = 0;
-    int port = portFilter.empty() ? -1 : pipeline_.load()->policy->findPort(portFilter);
+    int port = portFilter.empty() ? -1 : pipes_->current()->policy->findPort(portFilter);
     if (!portFilter.empty() && port < 0) return 0;
     for (uint32_t i = 0; i < table_->capacity(); ++i) {
         Session& s = table_->at(i);
@@ -519,33 +530,18 @@ void Datapath::maintenanceMain() {
         uint64_t now = rte_rdtsc();
         if (now - lastScan >= scanTicks) {
             std::lock_guard<std::mutex> lock(controlMu_);
+            drainStepQueues();
             agingScan();
             lastScan = now;
         }
         table_->reclaim();
+        {
+            std::lock_guard<std::mutex> lock(controlMu_);  // control readers hold pipelines
+            pipes_->reclaim();
+        }
         usleep(static_cast<useconds_t>(std::min<uint64_t>(cfg_.sessions.scanIntervalMs, 10) * 1000));
     }
     rte_thread_unregister();
-}
-
-Status Datapath::reload(std::shared_ptr<const lang::Policy> policy, std::unique_ptr<SlowPath> sp) {
-    const lang::Policy& old = *pipeline_.load()->policy;
-    if (policy->ports.size() != old.ports.size())
-        return makeError("reload: the new policy must have the same ports");
-    for (size_t i = 0; i < old.ports.size(); ++i) {
-        if (policy->ports[i].name != old.ports[i].name)
-            return makeError("reload: port " + old.ports[i].name + " changed");
-    }
-    std::lock_guard<std::mutex> lock(controlMu_);
-    auto* fresh = new Pipeline{std::move(policy), std::move(sp)};
-    Pipeline* prev = pipeline_.exchange(fresh, std::memory_order_acq_rel);
-    for (uint32_t i = 0; i < nGens_; ++i) gens_[i].fetch_add(1, std::memory_order_acq_rel);
-    // Workers may still run the old slow path: keep it until the process ends (a later issue
-    // frees it after an RCU grace period together with its JIT code).
-    oldPipelines_.emplace_back(prev);
-    retiredRulePackets_.assign(fresh->slowPath->descriptor().n_rules, 0);
-    retiredLayerPackets_.assign(fresh->policy->layers.size(), 0);
-    return {};
 }
 
 bool Datapath::injectFrames(const std::string& ring, const std::vector<std::vector<uint8_t>>& frames) {
@@ -610,6 +606,17 @@ Status Runtime::reload(std::shared_ptr<const lang::Policy> policy, std::unique_p
     return dp_->reload(std::move(policy), std::move(sp));
 }
 uint32_t Runtime::generation(uint32_t port) const { return dp_->generation(port); }
+void Runtime::setLoader(PipelineLoader loader, std::string policyFile) {
+    dp_->setLoader(std::move(loader), std::move(policyFile));
+}
+std::string Runtime::reloadFile(const std::string& file, const ReloadOptions& options,
+                                const char* trigger) {
+    return dp_->reloadNow(file, options, trigger);
+}
+std::string Runtime::rollback() { return dp_->rollback(); }
+Status Runtime::saveState(const std::string& path) { return dp_->saveState(path); }
+std::string Runtime::restoreState(const std::string& path) { return dp_->restoreState(path); }
+void Runtime::setStateFile(std::string path) { dp_->setStateFile(std::move(path)); }
 bool Runtime::injectFrames(const std::string& ring, const std::vector<std::vector<uint8_t>>& f) {
     return dp_->injectFrames(ring, f);
 }

@@ -68,8 +68,10 @@ struct SessionCold {
     FlowKey key;
     FlowKey origin;  // Reverse: the forward key it was derived from; else == key
     uint64_t created;  // TSC
+    uint64_t basePackets;  // packets counted before the last re-attribution of the steps
+    uint8_t dscp;          // of the packet decided (re-simulation repeats it)
     uint8_t nSteps;
-    SessionStep steps[kMaxSteps];
+    SessionStep steps[kMaxSteps];  // rule and layer: stable ids (pipeline_swap.h)
 };
 
 class SessionTable {
@@ -121,6 +123,7 @@ public:
     void workerOnline(unsigned worker);
     void workerOffline(unsigned worker);
     void quiescent(unsigned worker) { rte_rcu_qsbr_quiescent(rcu_, worker); }
+    rte_rcu_qsbr* rcu() const { return rcu_; }  // also guards pipeline swaps
 
     // --- maintenance thread ---
     // Unlinks the entry in `slot` (and nothing else) and schedules its reclamation.

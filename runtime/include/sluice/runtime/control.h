@@ -11,7 +11,9 @@
 
 namespace sluice::rt {
 
-// Sends `requestJson` to the daemon at `socketPath`; returns its raw reply.
-Expected<std::string> controlRequest(const std::string& socketPath, const std::string& requestJson);
+// Sends `requestJson` to the daemon at `socketPath`; returns its raw reply. The whole
+// exchange has a deadline of `timeoutMs` (a reload verifies and compiles: give it minutes).
+Expected<std::string> controlRequest(const std::string& socketPath, const std::string& requestJson,
+                                     int timeoutMs = 10000);
 
 }  // namespace sluice::rt

@@ -11,6 +11,7 @@
 
 #include "sluice/lang/model.h"
 #include "sluice/runtime/config.h"
+#include "sluice/runtime/reload.h"
 #include "sluice/runtime/slow_path.h"
 #include "sluice/support/expected.h"
 
@@ -52,10 +53,29 @@ public:
     // reply. Safe to call while running.
     std::string control(const std::string& requestJson);
 
-    // A new pipeline for the same ports, swapped in with RCU; every port's generation is bumped
-    // so cached sessions are re-simulated on their next packet (VFP 6.3).
+    // A new pipeline for the same ports, swapped in with RCU (no verification: tests and
+    // benches); every port's generation is bumped so cached sessions are re-simulated on their
+    // next packet (VFP 6.3). The old pipeline is freed after its grace period.
     Status reload(std::shared_ptr<const lang::Policy> policy, std::unique_ptr<SlowPath> slowPath);
     uint32_t generation(uint32_t port) const;
+
+    // Verify-gated reload (reload.h): `sluice ctl reload` and SIGHUP go through `loader`.
+    // `policyFile` is what SIGHUP reloads. Call before start().
+    void setLoader(PipelineLoader loader, std::string policyFile);
+    // One reload attempt, synchronously (SIGHUP, tests): the reply JSON of `ctl reload`
+    // (docs/operations.md), recorded in the history. `trigger`: "sighup", "ctl", "test".
+    std::string reloadFile(const std::string& file, const ReloadOptions& options,
+                           const char* trigger = "sighup");
+    // Back to the pipeline the last swap replaced: the reply JSON of `ctl rollback`.
+    std::string rollback();
+
+    // Session state across restarts (state_file.cpp; docs/operations.md): written to a
+    // temporary file and renamed. restoreState() runs before start(): it re-simulates every
+    // saved session against the current policy and returns a one-line summary; a damaged file
+    // is refused as a whole (message, counted in stats) and the table starts empty.
+    Status saveState(const std::string& path);
+    void setStateFile(std::string path);  // what `ctl save` writes when given no file
+    std::string restoreState(const std::string& path);
 
     // In-process ring devices ("ring:NAME"): frames into the device's receive side, and the
     // frames it transmitted. Return false / nothing for other devices.

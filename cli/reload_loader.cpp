@@ -1,0 +1,150 @@
+// The hot-reload loader (reload_loader.h).
+#include "reload_loader.h"
+
+#include <chrono>
+#include <cstdio>
+#include <set>
+#include <sstream>
+
+#include "command.h"
+#include "sluice/compiler/compiler.h"
+#include "sluice/compiler/validate.h"
+#include "sluice/verify/diff.h"
+#include "sluice/verify/verifier.h"
+
+namespace sluice::cli {
+namespace {
+
+double msSince(std::chrono::steady_clock::time_point t0) {
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
+
+rt::LoadedPipeline inputError(rt::LoadedPipeline r, std::string message) {
+    r.status = rt::LoadStatus::InputError;
+    r.message += message;
+    return r;
+}
+
+std::string diffSummary(const verify::DiffReport& d, const std::vector<std::string>& ports) {
+    std::ostringstream os;
+    if (!d.different()) {
+        os << "no change in behaviour";
+    } else {
+        os << d.changes.size() << " changed packet class(es)";
+        if (!ports.empty()) {
+            os << " on port(s)";
+            for (size_t i = 0; i < ports.size(); ++i) os << (i ? ", " : " ") << ports[i];
+        }
+        if (!d.portsAdded.empty()) os << "; ports added: " << d.portsAdded.size();
+        if (!d.portsRemoved.empty()) os << "; ports removed: " << d.portsRemoved.size();
+    }
+    if (d.truncated) os << " (diff time limit reached: every port re-simulated)";
+    return os.str();
+}
+
+}  // namespace
+
+std::string policyHashHex(const lang::Policy& policy) {
+    char buf[24];
+    std::snprintf(buf, sizeof buf, "%016llx",
+                  static_cast<unsigned long long>(compiler::policyHash(policy)));
+    return buf;
+}
+
+rt::PipelineLoader makePipelineLoader(const LoaderSettings& settings) {
+    return [settings](const std::string& file, const rt::ReloadOptions& o,
+                      std::shared_ptr<const lang::Policy> running) {
+        rt::LoadedPipeline r;
+        // 1. check
+        auto t0 = std::chrono::steady_clock::now();
+        std::vector<verify::Expectation> expectations;
+        if (!o.expectFile.empty()) {
+            InputFile in = readInputFile(o.expectFile, kExpectationLimits);
+            if (!in.ok())
+                return inputError(std::move(r), o.expectFile +
+                                                    (in.line ? ":" + std::to_string(in.line) : "") +
+                                                    ": error: " + in.reason + "\n");
+            auto parsed = verify::parseExpectations(in.text);
+            if (!parsed) return inputError(std::move(r), o.expectFile + ": " + parsed.error().str() + "\n");
+            expectations = std::move(*parsed);
+        }
+        lang::Frontend frontend(frontendOptions());
+        auto policy = frontend.loadFile(file);
+        std::ostringstream diags;
+        frontend.diags().printText(diags, false);
+        r.message = diags.str();
+        r.checkMs = msSince(t0);
+        if (!policy) return inputError(std::move(r), "");
+        r.policyHash = policyHashHex(*policy);
+        // 2. verify: errors refuse, unless forced (recorded)
+        t0 = std::chrono::steady_clock::now();
+        verify::Report report = verify::verifyPolicy(policy, {});
+        r.verifyMs = msSince(t0);
+        if (report.hasErrors()) {
+            std::ostringstream os;
+            verify::printReport(os, *policy, report, false, verify::kDefaultMaxFindingsPerKind);
+            r.message += os.str();
+            if (!o.force) {
+                r.status = rt::LoadStatus::Refused;
+                r.message += file + ": error: verification failed; the running pipeline is "
+                                    "unchanged (--force overrides)\n";
+                return r;
+            }
+            r.forced = true;
+            r.message += file + ": warning: verification failed; reloading because of --force\n";
+        }
+        // 3. diff against the running policy; --expect gates
+        t0 = std::chrono::steady_clock::now();
+        verify::DiffOptions dopt;
+        dopt.maxClassesPerPortDir = 4;
+        dopt.timeLimitSeconds = 60;
+        bool gate = !o.expectFile.empty();
+        verify::DiffReport diff = verify::diffPolicies(running, policy, dopt, std::move(expectations));
+        r.diffMs = msSince(t0);
+        std::set<std::string> ports;
+        for (const auto& c : diff.changes) {
+            if (c.port.rfind("layer:", 0) != 0) ports.insert(c.port);
+        }
+        r.changedPorts.assign(ports.begin(), ports.end());
+        r.allChanged = diff.truncated || !diff.internalErrors.empty();
+        r.diffSummary = diffSummary(diff, r.changedPorts);
+        if (gate && diff.gateFailed()) {
+            std::ostringstream os;
+            verify::printDiff(os, *running, *policy, diff);
+            r.message += os.str();
+            r.message += file + ": error: the diff does not match " + o.expectFile +
+                         "; the running pipeline is unchanged\n";
+            r.status = rt::LoadStatus::Refused;
+            return r;
+        }
+        // 4. compile and validate (the workers keep forwarding meanwhile)
+        t0 = std::chrono::steady_clock::now();
+        std::string note;
+        auto slow = rt::makeSlowPath(settings.slowPath, policy, settings.workers, note,
+                                     settings.compileCache);
+        if (!slow) {
+            r.compileMs = msSince(t0);
+            return inputError(std::move(r), file + ": error: " + slow.error().str() + "\n");
+        }
+        if (std::string((*slow)->kind()) == "compiled") {
+            auto tv = compiler::validateTranslation(*policy, {});
+            if (!tv) return inputError(std::move(r), file + ": error: " + tv.error().str() + "\n");
+            if (!tv->ok()) {
+                for (const auto& f : tv->failures)
+                    r.message += file + ": error: translation validation failed for table '" +
+                                 f.table + "': " + f.detail + "\n  packet: " + f.packet + "\n";
+                r.status = rt::LoadStatus::Refused;
+                r.compileMs = msSince(t0);
+                return r;
+            }
+        }
+        if (!note.empty()) r.message += file + ": note: " + note + "\n";
+        r.compileMs = msSince(t0);
+        r.policy = std::move(policy);
+        r.slowPath = std::move(slow.value());
+        r.status = rt::LoadStatus::Ready;
+        return r;
+    };
+}
+
+}  // namespace sluice::cli

@@ -93,8 +93,8 @@ int runBench(const BenchOptions& o) {
     double ns = nsPer[nsPer.size() / 2];
     double lps = 1e9 / ns;
     if (o.json) {
-        std::cout << nlohmann::json{{"engine", o.engine}, {"packets", hs.size()},
-                                    {"lookups_per_sec", lps}, {"ns_per_lookup", ns}}.dump() << "\n";
+        printJson(std::cout, {{"engine", o.engine}, {"packets", hs.size()},
+                              {"lookups_per_sec", lps}, {"ns_per_lookup", ns}}, -1);
     } else {
         std::cout << o.engine << ": " << hs.size() << " packets, " << lps << " lookups/s, " << ns
                   << " ns/lookup (median of " << o.passes << " passes)\n";
@@ -107,7 +107,7 @@ void setupBench(CLI::App& app, int& exitCode) {
     auto* bench = app.add_subcommand("bench", "Benchmarks");
     bench->require_subcommand(1);
     auto* cmd = bench->add_subcommand("classify", "Lookups per second of one pipeline over a trace");
-    cmd->add_option("file", o->file, "Policy file (.sl)")->required()->check(CLI::ExistingFile);
+    cmd->add_option("file", o->file, "Policy file (.sl)")->required();
     cmd->add_option("--port", o->port, "Port name")->required();
     cmd->add_option("--dir", o->dir, "in or out")->check(CLI::IsMember({"in", "out"}));
     cmd->add_option("--packets", o->packets, "Trace: packet text, one a line")->required();

@@ -62,7 +62,7 @@ int runCompile(const CompileCliOptions& o) {
                           << f.table << "': " << f.detail << "\n  packet: " << f.packet << "\n";
                 js["validation"]["failures"].push_back({{"table", f.table}, {"packet", f.packet}, {"detail", f.detail}});
             }
-            if (o.json) std::cout << js.dump() << "\n";
+            if (o.json) printJson(std::cout, js, -1);
             return kExitViolation;
         }
         if (!o.json) {
@@ -123,19 +123,19 @@ int runCompile(const CompileCliOptions& o) {
     }
     double total = 0;
     for (const auto& t : timings) {
-        js["timings_ms"][t.pass] = t.ms;
+        js["timings"].push_back({{"pass", t.pass}, {"ms", t.ms}});  // pass names are data, not keys
         total += t.ms;
     }
     js["compile_ms"] = total;
     if (o.timePasses) printTimings(timings);
-    if (o.json) std::cout << js.dump() << "\n";
+    if (o.json) printJson(std::cout, js, -1);
     return kExitOk;
 }
 
 void setupCompile(CLI::App& app, int& exitCode) {
     auto o = std::make_shared<CompileCliOptions>();
     auto* cmd = app.add_subcommand("compile", "Compile a policy to native code (translation-validated)");
-    cmd->add_option("file", o->file, "Policy file (.sl)")->required()->check(CLI::ExistingFile);
+    cmd->add_option("file", o->file, "Policy file (.sl)")->required();
     cmd->add_option("--emit", o->emit, "Ahead of time: ir, asm or obj")->check(CLI::IsMember({"ir", "asm", "obj"}));
     cmd->add_option("-o,--output", o->out, "Output file ('-' for stdout)");
     cmd->add_option("--header", o->header, "C header to write (default: OUT with .h)");

@@ -50,6 +50,10 @@ int send(const CtlOptions& o, nlohmann::json request) {
         return kExitInputError;
     }
     std::string out = reply.value("output", std::string());
+    if (o.json) {  // the daemon's JSON, with the CLI's schema_version
+        auto j = nlohmann::json::parse(out, nullptr, false);
+        if (j.is_object()) out = withSchema(std::move(j)).dump();
+    }
     std::cout << out;
     if (!out.empty() && out.back() != '\n') std::cout << "\n";
     return kExitOk;

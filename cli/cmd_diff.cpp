@@ -42,7 +42,7 @@ int runDiff(const DiffCliOptions& o) {
             nlohmann::json j{{"error", "input errors"},
                              {"old_diagnostics", nlohmann::json::parse(fo.diags().toJson())},
                              {"new_diagnostics", nlohmann::json::parse(fn.diags().toJson())}};
-            std::cout << j.dump(2) << "\n";
+            printJson(std::cout, j);
         }
         return kDiffError;
     }
@@ -54,8 +54,13 @@ int runDiff(const DiffCliOptions& o) {
         auto j = nlohmann::json::parse(verify::diffToJson(report));
         j["old"] = o.oldFile;
         j["new"] = o.newFile;
-        if (gate) j["gate_failed"] = report.gateFailed();
-        std::cout << j.dump(2) << "\n";
+        // `expected` says whether an --expect file foresaw a change: without one it means nothing.
+        if (gate) {
+            j["gate_failed"] = report.gateFailed();
+        } else {
+            for (auto& change : j["changes"]) change.erase("expected");
+        }
+        printJson(std::cout, j);
     } else {
         verify::printDiff(std::cout, *oldPolicy, *newPolicy, report);
     }

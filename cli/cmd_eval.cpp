@@ -75,7 +75,7 @@ int runEval(const EvalOptions& options) {
             auto p = static_cast<uint32_t>(port);
             auto result = interpreter.evaluate(p, *dir, parsed->headers);
             if (options.json) {
-                std::cout << interp::resultToJson(*policy, p, *dir, result) << "\n";
+                printJson(std::cout, nlohmann::json::parse(interp::resultToJson(*policy, p, *dir, result)), -1);
             } else {
                 std::cout << line.text << "\n"
                           << interp::resultToText(*policy, p, *dir, result) << "\n";
@@ -88,7 +88,7 @@ int runEval(const EvalOptions& options) {
             start ? interp::evaluatePath(interpreter, *start, *dir, parsed->headers)
                   : interp::evaluateFromUplink(interpreter, parsed->headers);
         if (options.json) {
-            std::cout << interp::pathToJson(*policy, start, *dir, path) << "\n";
+            printJson(std::cout, nlohmann::json::parse(interp::pathToJson(*policy, start, *dir, path)), -1);
         } else {
             std::cout << line.text << "\n"
                       << interp::pathToText(*policy, start, *dir, path) << "\n";
@@ -100,12 +100,11 @@ int runEval(const EvalOptions& options) {
 void setupEval(CLI::App& app, int& exitCode) {
     auto options = std::make_shared<EvalOptions>();
     auto* cmd = app.add_subcommand("eval", "Evaluate packets with the reference interpreter");
-    cmd->add_option("file", options->file, "Policy file (.sl)")->required()->check(CLI::ExistingFile);
+    cmd->add_option("file", options->file, "Policy file (.sl)")->required();
     auto* portOpt = cmd->add_option("--port", options->port, "Port (vNIC) name");
     cmd->add_option("--dir", options->dir, "Direction: in or out")->check(CLI::IsMember({"in", "out"}));
     auto* one = cmd->add_option("--packet", options->packet, "One packet, e.g. \"tcp 10.0.0.5:1234 -> 10.0.1.7:443\"");
-    auto* many = cmd->add_option("--packets", options->packetsFile, "File with one packet a line")
-                     ->check(CLI::ExistingFile);
+    auto* many = cmd->add_option("--packets", options->packetsFile, "File with one packet a line");
     cmd->add_flag("--json", options->json, "One JSON object a line");
     cmd->add_flag("--single-hop", options->singleHop,
                   "Only the given port and direction, not the whole path");

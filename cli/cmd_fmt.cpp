@@ -50,7 +50,7 @@ int runFmt(const FmtOptions& options) {
 void setupFmt(CLI::App& app, int& exitCode) {
     auto options = std::make_shared<FmtOptions>();
     auto* cmd = app.add_subcommand("fmt", "Print policy files in canonical form");
-    cmd->add_option("files", options->files, "Policy files (.sl)")->required()->check(CLI::ExistingFile);
+    cmd->add_option("files", options->files, "Policy files (.sl)")->required();
     auto* inPlace = cmd->add_flag("-i,--in-place", options->inPlace, "Rewrite the files");
     cmd->add_flag("--check", options->check, "List unformatted files; exit 1 if any")->excludes(inPlace);
     cmd->callback([options, &exitCode] { exitCode = runFmt(*options); });

@@ -41,7 +41,7 @@ void setupImport(CLI::App& app, int& exitCode) {
     cmd->require_subcommand(1);
     auto options = std::make_shared<ImportOptions>();
     auto* classbench = cmd->add_subcommand("classbench", "ClassBench filter set (one port p0, layer acl)");
-    classbench->add_option("file", options->file, "ClassBench rule file")->required()->check(CLI::ExistingFile);
+    classbench->add_option("file", options->file, "ClassBench rule file")->required();
     classbench->add_option("-o,--output", options->out, "Output policy file (default: stdout)");
     classbench->callback([options, &exitCode] { exitCode = runImportClassBench(*options); });
 }

@@ -54,7 +54,7 @@ int runProptest(const PropOptions& o) {
                                         {"difference", *diff},
                                         {"compiled", compiler::resultText(*policy, desc, got)},
                                         {"interpreter", nlohmann::json::parse(interp::resultToJson(*policy, port, dir, want))}};
-                    std::cout << j.dump() << "\n";
+                    printJson(std::cout, j, -1);
                 } else {
                     std::cout << "MISMATCH (case " << i << ", seed " << o.seed << ") port "
                               << policy->ports[port].name << " " << lang::directionName(dir)
@@ -68,7 +68,7 @@ int runProptest(const PropOptions& o) {
         }
     }
     if (o.json) {
-        std::cout << nlohmann::json{{"ok", true}, {"cases", o.cases}, {"checks", checked}, {"seed", o.seed}}.dump() << "\n";
+        printJson(std::cout, {{"ok", true}, {"cases", o.cases}, {"checks", checked}, {"seed", o.seed}}, -1);
     } else {
         std::cout << "ok: " << o.cases << " packets, " << checked
                   << " (port, direction) checks agree with the interpreter (seed " << o.seed << ")\n";
@@ -79,7 +79,7 @@ int runProptest(const PropOptions& o) {
 void setupProptest(CLI::App& app, int& exitCode) {
     auto o = std::make_shared<PropOptions>();
     auto* cmd = app.add_subcommand("proptest", "Random boundary packets: generated code vs interpreter");
-    cmd->add_option("file", o->file, "Policy file (.sl)")->required()->check(CLI::ExistingFile);
+    cmd->add_option("file", o->file, "Policy file (.sl)")->required();
     cmd->add_option("--cases", o->cases, "Number of packets (default 10000)");
     cmd->add_option("--seed", o->seed, "Random seed (default 1)");
     cmd->add_flag("--json", o->json, "JSON output");

@@ -26,6 +26,7 @@ struct RunOptions {
     bool json = false;
     bool quiet = false;
     std::string state;
+    bool verbose = false;
 };
 
 // Signals: SIGINT/SIGTERM/SIGHUP are blocked in every thread (set before any thread starts,
@@ -99,6 +100,9 @@ int runRun(const RunOptions& o) {
     if (!note.empty()) std::cerr << "sluice run: note: " << note << "\n";
 
     auto eal = rt::ealArguments(*cfg);
+    // DPDK's own log lines (an interface it cannot open, a port it cannot find) are off: the
+    // errors that matter come back as our own messages naming the port and device.
+    if (!o.verbose) eal.push_back("--log-level=1");
     if (auto s = rt::initEal(eal); !s) {
         std::cerr << "sluice run: error: " << s.error().str() << "\n";
         return kExitInputError;
@@ -158,7 +162,7 @@ int runRun(const RunOptions& o) {
         }
     }
     if (o.json) {
-        std::cout << (*runtime)->statsJson() << "\n";
+        printJson(std::cout, nlohmann::json::parse((*runtime)->statsJson()));
     } else if (!o.quiet) {
         auto reply = nlohmann::json::parse((*runtime)->control(R"({"cmd":"stats"})"), nullptr, false);
         if (!reply.is_discarded()) std::cout << reply.value("output", std::string());
@@ -169,7 +173,7 @@ int runRun(const RunOptions& o) {
 void setupRun(CLI::App& app, int& exitCode) {
     auto o = std::make_shared<RunOptions>();
     auto* cmd = app.add_subcommand("run", "Run the vSwitch (DPDK) with a config (docs/operations.md)");
-    cmd->add_option("config", o->config, "Config file (JSON)")->required()->check(CLI::ExistingFile);
+    cmd->add_option("config", o->config, "Config file (JSON)")->required();
     cmd->add_option("--duration", o->duration, "Stop after this many seconds (default: run until SIGINT/SIGTERM)");
     cmd->add_option("--slow-path", o->slowPath, "compiled, interpreter or auto (overrides the config)")
         ->check(CLI::IsMember({"compiled", "interpreter", "auto"}));
@@ -179,6 +183,7 @@ void setupRun(CLI::App& app, int& exitCode) {
     cmd->add_flag("--quiet", o->quiet, "No banner, no final counters");
     cmd->add_option("--state", o->state,
                     "Session state file: restored at start (re-simulated), written on SIGTERM and `ctl save`");
+    cmd->add_flag("-v,--verbose", o->verbose, "Show DPDK's own log lines");
     cmd->callback([o, &exitCode] { exitCode = runRun(*o); });
 }
 

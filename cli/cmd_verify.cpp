@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "command.h"
+#include "sarif.h"
 #include "sluice/verify/verifier.h"
 
 namespace sluice::cli {
@@ -34,9 +35,9 @@ int runVerify(const VerifyCliOptions& o) {
                              {"ok", false},
                              {"findings", nlohmann::json::array()},
                              {"diagnostics", nlohmann::json::parse(frontend.diags().toJson())}};
-            std::cout << j.dump(2) << "\n";
+            printJson(std::cout, j);
         } else if (o.sarif) {
-            frontend.diags().printText(std::cerr, false);
+            std::cout << diagnosticsToSarif({&frontend.diags()}).dump(2) << "\n";
         }
         return kExitInputError;
     }
@@ -49,7 +50,7 @@ int runVerify(const VerifyCliOptions& o) {
         auto j = nlohmann::json::parse(verify::reportToJson(*policy, report, o.maxFindings));
         j["file"] = o.file;
         j["diagnostics"] = nlohmann::json::parse(frontend.diags().toJson());
-        std::cout << j.dump(2) << "\n";
+        printJson(std::cout, j);
     } else if (o.sarif) {
         std::cout << verify::reportToSarif(*policy, report, o.maxFindings) << "\n";
     } else {

@@ -4,7 +4,9 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <iosfwd>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -20,10 +22,15 @@ inline constexpr int kExitInputError = 1;  // `diff`: different
 inline constexpr int kExitUsage = 2;       // `diff`: error
 inline constexpr int kExitViolation = 3;
 
+// Version of the JSON every command prints (`schema_version` in each top-level object). Keys
+// are snake_case everywhere (SARIF logs keep the names the SARIF standard gives them). Bump the
+// version when a key is renamed or removed; adding keys keeps it.
+inline constexpr int kJsonSchemaVersion = 2;
+
 // Options every command shares.
 struct GlobalOptions {
     std::vector<std::string> stdlibDirs;  // --stdlib (repeatable)
-    bool color = false;                   // --color
+    bool color = false;  // automatic on a terminal (not with NO_COLOR or TERM=dumb); --color, --no-color
 };
 GlobalOptions& globalOptions();
 
@@ -34,6 +41,11 @@ bool registerCommand(const char* name, CommandSetup setup);
 
 #define SLUICE_REGISTER_COMMAND(name, fn) \
     static const bool sluiceRegistered_##fn = ::sluice::cli::registerCommand(name, fn)
+
+// Adds `schema_version` to a top-level JSON object.
+nlohmann::json withSchema(nlohmann::json j);
+// Prints `j` with `schema_version` and a newline; indent as nlohmann::json::dump takes it.
+void printJson(std::ostream& out, nlohmann::json j, int indent = 2);
 
 // Loads a policy with the shared options; prints diagnostics (text to stderr, or, with
 // json=true, nothing: the caller puts frontend.diags().toJson() into its own output).

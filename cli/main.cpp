@@ -1,8 +1,13 @@
 // `sluice`: the command-line entry point. Commands register themselves (command.h).
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
 #include <iostream>
 #include <map>
 
 #include "command.h"
+#include "suggest.h"
 
 namespace sluice::cli {
 namespace {
@@ -20,6 +25,15 @@ GlobalOptions& globalOptions() {
 bool registerCommand(const char* name, CommandSetup setup) {
     registry().emplace(name, std::move(setup));
     return true;
+}
+
+nlohmann::json withSchema(nlohmann::json j) {
+    if (j.is_object()) j["schema_version"] = kJsonSchemaVersion;
+    return j;
+}
+
+void printJson(std::ostream& out, nlohmann::json j, int indent) {
+    out << withSchema(std::move(j)).dump(indent) << "\n";
 }
 
 lang::FrontendOptions frontendOptions() {
@@ -59,6 +73,22 @@ std::vector<InputLine> packetLines(const std::string& text, const std::string& p
     return lines;
 }
 
+namespace {
+bool colorByDefault() {
+    const char* term = std::getenv("TERM");
+    return ::isatty(STDERR_FILENO) == 1 && std::getenv("NO_COLOR") == nullptr &&
+           (term == nullptr || std::strcmp(term, "dumb") != 0);
+}
+
+constexpr const char* kContract =
+    "Exit codes (every command): 0 ok; 1 input errors (diagnostics printed; a missing or\n"
+    "unreadable input file is one); 2 usage errors; 3 verification found a violation.\n"
+    "`sluice diff`: 0 same, 1 different, 2 error. Diagnostics on stderr as\n"
+    "FILE:LINE:COL: error|warning|note: MESSAGE [ID]. Reporting commands take --json\n"
+    "(snake_case keys, with \"schema_version\"); check and verify also take --sarif.\n"
+    "Colour is automatic on a terminal (--color / --no-color; NO_COLOR is honoured).";
+}  // namespace
+
 }  // namespace sluice::cli
 
 int main(int argc, char** argv) {
@@ -67,7 +97,12 @@ int main(int argc, char** argv) {
     app.require_subcommand(1);
     app.set_version_flag("--version", "sluice 0.1.0");
     app.add_option("--stdlib", globalOptions().stdlibDirs, "Extra stdlib directory (repeatable)");
-    app.add_flag("--color", globalOptions().color, "Colour diagnostics");
+    app.footer(kContract);
+    globalOptions().color = colorByDefault();
+    auto* colorOn = app.add_flag_callback("--color", [] { globalOptions().color = true; },
+                                          "Colour diagnostics (default: when stderr is a terminal)");
+    app.add_flag_callback("--no-color", [] { globalOptions().color = false; }, "No colour")
+        ->excludes(colorOn);
     int exitCode = kExitOk;
     for (auto& [name, setup] : registry()) setup(app, exitCode);
     try {
@@ -79,7 +114,11 @@ int main(int argc, char** argv) {
     } catch (const CLI::CallForVersion& e) {
         return app.exit(e);
     } catch (const CLI::ParseError& e) {
-        app.exit(e);
+        if (auto message = diagnoseArguments(app, argc, argv)) {
+            std::cerr << "sluice: error: " << *message << "\nRun with --help for more information.\n";
+        } else {
+            app.exit(e);
+        }
         return kExitUsage;
     }
     return exitCode;

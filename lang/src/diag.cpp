@@ -206,7 +206,7 @@ void jsonLocation(std::ostream& out, const SourceManager& sources, SourceRange r
     out << "\"file\":";
     jsonString(out, range.begin.file ? sources.path(range.begin.file) : "");
     out << ",\"line\":" << range.begin.line << ",\"col\":" << range.begin.col
-        << ",\"endLine\":" << range.end.line << ",\"endCol\":" << range.end.col;
+        << ",\"end_line\":" << range.end.line << ",\"end_col\":" << range.end.col;
 }
 
 }  // namespace

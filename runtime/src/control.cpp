@@ -429,6 +429,8 @@ std::string Datapath::control(const std::string& request) {
                 if (format == "prometheus") return controlReply(true, prometheus());
                 return controlReply(true, statsText());
             case ControlCommand::Sessions: {
+                if (!req->port.empty() && pipeline_.load()->policy->findPort(req->port) < 0)
+                    return controlReply(false, "no port named '" + req->port + "'");
                 // Bounded: the reply must stay within the control server's reply limit.
                 std::string out = sessionsJson(std::min(req->limit, kMaxSessionsListed), req->port);
                 if (format == "json") return controlReply(true, out);
@@ -454,6 +456,8 @@ std::string Datapath::control(const std::string& request) {
                 size_t n;
                 {
                     std::lock_guard<std::mutex> lock(controlMu_);
+                    if (!req->port.empty() && pipeline_.load()->policy->findPort(req->port) < 0)
+                        return controlReply(false, "no port named '" + req->port + "'");
                     n = flush(req->port);
                 }
                 if (format == "json") return controlReply(true, json({{"flushed", n}}).dump());

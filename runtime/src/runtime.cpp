@@ -2,6 +2,7 @@
 // control socket) and the public Runtime wrapper.
 #include "sluice/runtime/runtime.h"
 
+#include <net/if.h>
 #include <poll.h>
 #include <rte_bus_vdev.h>
 #include <rte_cycles.h>
@@ -212,6 +213,10 @@ Status Datapath::setupDevice(Device& d, unsigned index) {
     unsigned txq = cfg_.workers;
     switch (s.kind) {
         case DeviceSpec::Kind::AfPacket:
+            if (if_nametoindex(s.name.c_str()) == 0)
+                return makeError(d.label + ": network interface '" + s.name +
+                                 "' does not exist (device " + s.text +
+                                 "); create it or change the config");
             d.vdevName = "net_af_packet_sl" + n;
             args = "iface=" + s.name + ",qpairs=" + std::to_string(txq);
             break;

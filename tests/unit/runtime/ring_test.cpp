@@ -285,6 +285,12 @@ TEST(RuntimeRing, ControlStatsPrometheusTraceFlush) {
     auto bad = h.ctl({{"cmd", "trace"}, {"packet", "tcp nonsense"}});
     EXPECT_FALSE(bad["ok"].get<bool>());
     EXPECT_FALSE(nlohmann::json::parse(h.rt->control("not json"))["ok"].get<bool>());
+    // A port that does not exist is an error, not "flushed 0" (issue 14).
+    for (const char* cmd : {"flush", "sessions"}) {
+        auto nope = h.ctl({{"cmd", cmd}, {"port", "nope"}});
+        EXPECT_FALSE(nope["ok"].get<bool>()) << cmd << ": " << nope.dump();
+        EXPECT_NE(nope.value("error", std::string()).find("no port named 'nope'"), std::string::npos);
+    }
     auto fl = h.ctl({{"cmd", "flush"}, {"format", "json"}});
     EXPECT_EQ(nlohmann::json::parse(fl["output"].get<std::string>())["flushed"], 2);
     h.settle();

@@ -61,7 +61,8 @@ public:
 
     // clang-style text, optionally with ANSI colour.
     void printText(std::ostream& out, bool color = false) const;
-    // One JSON array of {"id","severity","file","line","col","message","notes":[...]}.
+    // One JSON array of {"id","severity","file","line","col","end_line","end_col","message",
+    // "notes":[...]} (snake_case, as all JSON the project prints).
     std::string toJson() const;
 
 private:

@@ -95,6 +95,7 @@ int main(int argc, char** argv) {
     using namespace sluice::cli;
     CLI::App app{"sluice: verified, compiled networking policy for host virtual switches"};
     app.require_subcommand(1);
+    app.fallthrough();  // the global options may follow the command: `sluice check F --no-color`
     app.set_version_flag("--version", "sluice 0.1.0");
     app.add_option("--stdlib", globalOptions().stdlibDirs, "Extra stdlib directory (repeatable)");
     app.footer(kContract);

@@ -34,23 +34,25 @@ std::vector<std::string> subcommandNames(const CLI::App& app) {
     return names;
 }
 
-// Options of `app` itself (CLI11 does not let a subcommand's arguments fall through to its
-// parent's options).
+// Options of `app` and of its parents (the global options fall through: main.cpp).
 const CLI::Option* findOption(const CLI::App* app, const std::string& name) {
-    for (const CLI::Option* o : app->get_options()) {
-        if (!o->nonpositional()) continue;
-        for (const auto& l : o->get_lnames())
-            if ("--" + l == name) return o;
-        for (const auto& s : o->get_snames())
-            if ("-" + s == name) return o;
+    for (; app != nullptr; app = app->get_parent()) {
+        for (const CLI::Option* o : app->get_options()) {
+            if (!o->nonpositional()) continue;
+            for (const auto& l : o->get_lnames())
+                if ("--" + l == name) return o;
+            for (const auto& s : o->get_snames())
+                if ("-" + s == name) return o;
+        }
     }
     return nullptr;
 }
 
 std::vector<std::string> optionNames(const CLI::App* app) {
     std::vector<std::string> names;
-    for (const CLI::Option* o : app->get_options())
-        for (const auto& l : o->get_lnames()) names.push_back("--" + l);
+    for (; app != nullptr; app = app->get_parent())
+        for (const CLI::Option* o : app->get_options())
+            for (const auto& l : o->get_lnames()) names.push_back("--" + l);
     return names;
 }
 

@@ -18,19 +18,19 @@ decl
     ;
 
 // const WEB_PORTS = 80, 443, 8000..8080;
-constDecl : 'const' ident '=' valueList ';' ;
+constDecl : 'const' declName '=' valueList ';' ;
 
 // port web1 { mac 02:00:00:00:00:01; ip 10.1.0.5, fd00::5; vni 5001; layers vnet, acl; }
-portDecl : 'port' ident settingsBlock ;
+portDecl : 'port' declName settingsBlock ;
 
 // ecmp / credit / meter blocks share the settings form: NAME ARGS... ;
-settingsDecl  : kind=('ecmp' | 'credit' | 'meter') ident settingsBlock ;
+settingsDecl  : kind=('ecmp' | 'credit' | 'meter') declName settingsBlock ;
 settingsBlock : '{' setting* '}' ;
 setting       : ident settingArg* ';' ;
 settingArg    : value | ',' ;
 
 // layer acl { default deny; out { group ... } in { group ... } }
-layerDecl  : 'layer' ident '{' layerItem* '}' ;
+layerDecl  : 'layer' declName '{' layerItem* '}' ;
 layerItem
     : 'default' direction? verdict ';'   # layerDefault
     | direction '{' groupDecl* '}'       # layerDirection
@@ -38,9 +38,9 @@ layerItem
 direction : 'in' | 'out' ;
 verdict   : 'allow' | 'deny' ;
 
-groupDecl : 'group' ident 'priority' INT ('lpm' ident)? ('match' conditions)? '{' ruleDecl* '}' ;
+groupDecl : 'group' declName 'priority' INT ('lpm' ident)? ('match' conditions)? '{' ruleDecl* '}' ;
 
-ruleDecl  : 'rule' ident 'priority' INT ('match' conditions)? 'action' actionList ruleFlag* ';' ;
+ruleDecl  : 'rule' declName 'priority' INT ('match' conditions)? 'action' actionList ruleFlag* ';' ;
 ruleFlag
     : 'terminating'                 # flagTerminating
     | 'stateful' ('idle' value)?    # flagStateful
@@ -62,7 +62,7 @@ actionItem
 actionArg : ident value ;
 
 // routes vnet { 10.1.0.0/24 -> port web1; 0.0.0.0/0 -> gateway 192.168.0.254; }
-routesDecl : 'routes' ident '{' routeEntry* '}' ;
+routesDecl : 'routes' declName '{' routeEntry* '}' ;
 routeEntry : value '->' nextHop ';' ;
 nextHop
     : 'port' ident      # hopPort
@@ -74,7 +74,7 @@ nextHop
 
 // assert tenants_apart isolated 10.1.0.0/16 -> 10.2.0.0/16;
 // assert web_open reachable every 0.0.0.0/0 -> web1 match proto tcp dst_port 443;
-assertDecl : 'assert' ident assertKind valueList '->' valueList ('match' conditions)? ';' ;
+assertDecl : 'assert' declName assertKind valueList '->' valueList ('match' conditions)? ';' ;
 assertKind : 'isolated' | 'reachable' ('some' | 'every')? ;
 
 valueList : value (',' value)* ;
@@ -92,6 +92,13 @@ atom
 // `group routes`, `credit gold;` and `host 40Gbps`. Keywords that do end such lists (match,
 // action, priority, lpm, terminating, stateful, idle, allow, deny) stay reserved.
 ident : ID | softKeyword ;
+// The name a declaration defines. A reserved word is accepted here only so that the front end
+// can say "reserved word" (E107) and still run every semantic check (parse.cpp).
+declName : ident | reservedWord ;
+reservedWord
+    : 'match' | 'action' | 'priority' | 'lpm' | 'terminating' | 'stateful' | 'idle' | 'allow'
+    | 'deny'
+    ;
 softKeyword
     : 'module' | 'import' | 'const' | 'port' | 'layer' | 'default' | 'in' | 'out' | 'group'
     | 'rule' | 'set' | 'encap' | 'decap' | 'route' | 'meter' | 'routes' | 'host' | 'gateway'

@@ -244,6 +244,8 @@ std::shared_ptr<const Policy> Frontend::loadString(const std::string& name, std:
             for (const auto& f : loader.files) in.files.push_back(f.get());
             in.rootFile = loader.files.back()->fileId;
             in.warnings = options_.warnings;
+            StdlibIndex stdlib(options_.stdlibDirs);
+            in.stdlib = &stdlib;
             policy = resolvePolicy(in, *diags_);
         }
     } catch (const std::exception& e) {
@@ -270,7 +272,10 @@ bool Frontend::formatString(const std::string& name, std::string text, std::stri
     uint32_t id = sources_->add(name, std::move(text));
     ast::File file;
     TokenBudget tokens;
+    size_t errorsBefore = diags_->errorCount();
+    // A reserved word as a name (E107) parses but is still an error: nothing to format.
     if (!parseFile(id, sources_->text(id), *diags_, file, tokens)) return false;
+    if (diags_->errorCount() != errorsBefore) return false;
     out = printFile(file);
     return true;
 }

@@ -16,6 +16,7 @@
 #include "antlr4-runtime.h"
 #pragma GCC diagnostic pop
 #include "parse.h"
+#include "spelling.h"
 #include "sluice/lang/limits.h"
 
 namespace sluice::lang {
@@ -196,6 +197,7 @@ protected:
         std::string expected = e.getStartToken() == t ? describeExpected(p, p->getExpectedTokens())
                                                       : std::string();
         report(loc_.token(t), unexpected(t, expected));
+        hintKeyword(p, t);
     }
 
     void reportInputMismatch(antlr4::Parser* p, const antlr4::InputMismatchException& e) override {
@@ -216,6 +218,7 @@ protected:
             return;
         }
         report(loc_.token(t), unexpected(t, expected));
+        hintKeyword(p, t);
     }
 
     void reportFailedPredicate(antlr4::Parser*, const antlr4::FailedPredicateException& e) override {
@@ -242,6 +245,26 @@ protected:
     }
 
 private:
+    // `acton allow`: the name before the offending token is a misspelt keyword (it parsed as a
+    // match field, so the error is at the next token). Note the keyword it is closest to.
+    void hintKeyword(antlr4::Parser* p, antlr4::Token* t) {
+        if (t == nullptr || t->getTokenIndex() == 0) return;
+        antlr4::Token* prev = p->getTokenStream()->get(t->getTokenIndex() - 1);
+        while (prev->getChannel() != antlr4::Token::DEFAULT_CHANNEL && prev->getTokenIndex() > 0)
+            prev = p->getTokenStream()->get(prev->getTokenIndex() - 1);
+        if (prev->getType() != P::ID) return;
+        if (keywords_.empty()) {
+            const auto& vocab = p->getVocabulary();
+            for (size_t k = 0; k <= vocab.getMaxTokenType(); ++k) {
+                std::string lit = vocab.getLiteralName(k);
+                if (lit.size() > 3 && std::isalpha(static_cast<unsigned char>(lit[1])))
+                    keywords_.push_back(lit.substr(1, lit.size() - 2));
+            }
+        }
+        std::string best = closest(loc_.text(prev), keywords_);
+        if (!best.empty()) diags_.note(loc_.token(prev), "did you mean '" + best + "'?");
+    }
+
     std::string unexpected(antlr4::Token* t, const std::string& expected) {
         std::string msg = "unexpected " + describeToken(loc_, t);
         // After a stray character ANTLR's expected set is that of some outer rule: misleading.
@@ -264,6 +287,7 @@ private:
     const Locator& loc_;
     DiagnosticEngine& diags_;
     size_t reported_ = 0;
+    std::vector<std::string> keywords_;  // the grammar's keywords, for hintKeyword
 };
 
 // Lexer errors cannot normally happen (ERROR_CHAR takes any character), but keep a listener
@@ -315,7 +339,10 @@ class SilentListener : public antlr4::BaseErrorListener {};
 // Builds the AST from the parse tree. Every accessor may return null after error recovery.
 class TreeBuilder {
 public:
-    explicit TreeBuilder(const Locator& loc) : loc_(loc) {}
+    TreeBuilder(const Locator& loc, DiagnosticEngine& diags) : loc_(loc), diags_(diags) {}
+
+    // E107 reports: errors that still let the semantic checks run.
+    size_t reservedNames() const { return reservedNames_; }
 
     void file(P::PolicyFileContext* ctx, ast::File& out) {
         if (ctx == nullptr) return;
@@ -358,6 +385,21 @@ private:
         if (ctx == nullptr) return id;
         id.text = loc_.text(ctx->getStart());
         id.range = loc_.span(ctx);
+        return id;
+    }
+
+    // A declared name; a reserved word is E107 and then used as the name, so that resolving
+    // and type-checking still report everything else in the file.
+    ast::Ident declName(P::DeclNameContext* ctx) {
+        if (ctx == nullptr) return {};
+        if (ctx->ident() != nullptr) return ident(ctx->ident());
+        ast::Ident id;
+        id.text = loc_.text(ctx->getStart());
+        id.range = loc_.span(ctx);
+        diags_.report(DiagKind::ReservedName, id.range,
+                      "'" + id.text + "' is a reserved word and cannot name a declaration; "
+                      "rename it (e.g. '" + id.text + "_')");
+        ++reservedNames_;
         return id;
     }
 
@@ -442,14 +484,14 @@ private:
         if (ctx == nullptr) return;
         if (auto* c = ctx->constDecl()) {
             ast::Const k;
-            k.name = ident(c->ident());
+            k.name = declName(c->declName());
             k.values = values(c->valueList());
             k.range = loc_.span(c);
             out.emplace_back(std::move(k));
         } else if (auto* p = ctx->portDecl()) {
             ast::SettingsDecl s;
             s.kind = ast::BlockKind::Port;
-            s.name = ident(p->ident());
+            s.name = declName(p->declName());
             settings(p->settingsBlock(), s);
             s.range = loc_.span(p);
             s.endRange = endOf(p);
@@ -460,7 +502,7 @@ private:
             s.kind = kind == "ecmp"     ? ast::BlockKind::Ecmp
                      : kind == "credit" ? ast::BlockKind::Credit
                                         : ast::BlockKind::Meter;
-            s.name = ident(sd->ident());
+            s.name = declName(sd->declName());
             settings(sd->settingsBlock(), s);
             s.range = loc_.span(sd);
             s.endRange = endOf(sd);
@@ -469,7 +511,7 @@ private:
             out.emplace_back(layer(l));
         } else if (auto* r = ctx->routesDecl()) {
             ast::Routes rt;
-            rt.name = ident(r->ident());
+            rt.name = declName(r->declName());
             for (auto* e : r->routeEntry()) rt.entries.push_back(routeEntry(e));
             rt.range = loc_.span(r);
             rt.endRange = endOf(r);
@@ -500,7 +542,7 @@ private:
 
     ast::Layer layer(P::LayerDeclContext* ctx) {
         ast::Layer l;
-        l.name = ident(ctx->ident());
+        l.name = declName(ctx->declName());
         l.range = loc_.span(ctx);
         l.endRange = endOf(ctx);
         for (auto* item : ctx->layerItem()) {
@@ -525,9 +567,8 @@ private:
 
     ast::Group group(P::GroupDeclContext* ctx) {
         ast::Group g;
-        auto ids = ctx->ident();
-        if (!ids.empty()) g.name = ident(ids[0]);
-        if (ids.size() > 1) g.lpmField = ident(ids[1]);
+        g.name = declName(ctx->declName());
+        if (ctx->ident() != nullptr) g.lpmField = ident(ctx->ident());
         g.priority = intAtom(ctx->INT());
         g.conditions = conditions(ctx->conditions());
         for (auto* r : ctx->ruleDecl()) g.rules.push_back(rule(r));
@@ -538,7 +579,7 @@ private:
 
     ast::Rule rule(P::RuleDeclContext* ctx) {
         ast::Rule r;
-        r.name = ident(ctx->ident());
+        r.name = declName(ctx->declName());
         r.priority = intAtom(ctx->INT());
         r.conditions = conditions(ctx->conditions());
         if (auto* al = ctx->actionList()) {
@@ -610,7 +651,7 @@ private:
 
     ast::Assert assertion(P::AssertDeclContext* ctx) {
         ast::Assert a;
-        a.name = ident(ctx->ident());
+        a.name = declName(ctx->declName());
         a.range = loc_.span(ctx);
         if (auto* k = ctx->assertKind()) {
             std::string text = k->getText();  // "isolated", "reachable", "reachablesome", ...
@@ -630,6 +671,8 @@ private:
     }
 
     const Locator& loc_;
+    DiagnosticEngine& diags_;
+    size_t reservedNames_ = 0;
 };
 
 void collectComments(antlr4::CommonTokenStream& tokens, const Locator& loc, ast::File& out) {
@@ -667,6 +710,7 @@ bool parseFile(uint32_t fileId, const std::string& text, DiagnosticEngine& diags
         if (static_cast<unsigned char>(c) >= 0x80) c = 0x7f;
     }
     Locator loc(fileId, text);
+    size_t reservedNames = 0;
     try {
         antlr4::ANTLRInputStream input(ascii);
         BoundedLexer lexer(&input, loc, diags, budget);
@@ -681,7 +725,9 @@ bool parseFile(uint32_t fileId, const std::string& text, DiagnosticEngine& diags
         parser.setErrorHandler(std::make_shared<FriendlyErrorStrategy>(loc, diags));
         P::PolicyFileContext* tree = parser.policyFile();
         tokens.fill();
-        TreeBuilder(loc).file(tree, out);
+        TreeBuilder builder(loc, diags);
+        builder.file(tree, out);
+        reservedNames = builder.reservedNames();
         collectComments(tokens, loc, out);
     } catch (const StopParsing&) {
         // E010 is reported; the partial tree is discarded with the failed parse.
@@ -693,7 +739,9 @@ bool parseFile(uint32_t fileId, const std::string& text, DiagnosticEngine& diags
         diags.report(DiagKind::SyntaxError, SourceRange{{fileId, 1, 1}, {fileId, 1, 1}},
                      "cannot parse this file");
     }
-    return diags.errorCount() == errorsBefore;
+    // A reserved word as a name is an error that keeps the tree whole: the caller still runs
+    // the semantic checks (and the policy is rejected for the E107).
+    return diags.errorCount() == errorsBefore + reservedNames;
 }
 
 }  // namespace sluice::lang

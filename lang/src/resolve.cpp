@@ -13,6 +13,7 @@
 #include <unordered_map>
 
 #include "sluice/lang/limits.h"
+#include "spelling.h"
 #include "units.h"
 
 namespace sluice::lang {
@@ -56,39 +57,6 @@ struct RVal {
     SourceRange origin;
     std::string viaConst;
 };
-
-size_t editDistance(std::string_view a, std::string_view b) {
-    std::vector<size_t> row(b.size() + 1);
-    for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-    for (size_t i = 1; i <= a.size(); ++i) {
-        size_t prev = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= b.size(); ++j) {
-            size_t cur = row[j];
-            row[j] = std::min({row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] != b[j - 1] ? 1 : 0)});
-            prev = cur;
-        }
-    }
-    return row[b.size()];
-}
-
-// The closest candidate within a third of the name's length (at least 1 edit), or "".
-std::string closest(std::string_view name, const std::vector<std::string>& candidates) {
-    std::string best;
-    // Bounded so that adversarial input (huge names, thousands of errors) stays linear-ish.
-    if (name.size() > 64) return best;
-    size_t bestDist = std::max<size_t>(1, name.size() / 3) + 1;
-    for (const std::string& c : candidates) {
-        size_t lenDiff = c.size() > name.size() ? c.size() - name.size() : name.size() - c.size();
-        if (lenDiff >= bestDist) continue;  // the distance is at least the length difference
-        size_t d = editDistance(name, c);
-        if (d < bestDist) {
-            bestDist = d;
-            best = c;
-        }
-    }
-    return best;
-}
 
 u128 hostMask(unsigned width, int len) {
     unsigned bits = width - static_cast<unsigned>(len);
@@ -149,16 +117,31 @@ public:
 
 private:
     // ---- diagnostics ----
-    void error(DiagKind k, SourceRange r, std::string msg) { diags_.report(k, r, std::move(msg)); }
-    void note(SourceRange r, std::string msg) { diags_.note(r, std::move(msg)); }
+    void error(DiagKind k, SourceRange r, std::string msg) {
+        suppressedLast_ = false;
+        diags_.report(k, r, std::move(msg));
+    }
+    // Notes belong to the last error; none when that error was suppressed.
+    void note(SourceRange r, std::string msg) {
+        if (!suppressedLast_) diags_.note(r, std::move(msg));
+    }
 
+    // An error in a constant's value is reported at its first use only: every later use of the
+    // same value with the same problem would repeat it (issue 14: one /33, three reports).
     void valueError(DiagKind k, const RVal& v, const std::string& msg) {
         if (v.viaConst.empty()) {
             error(k, v.at, msg);
-        } else {
-            error(k, v.at, msg + " (from constant '" + v.viaConst + "')");
-            note(v.origin, "value of constant '" + v.viaConst + "' is here");
+            return;
         }
+        const SourceLoc& o = v.origin.begin;
+        std::string key = std::to_string(o.file) + ":" + std::to_string(o.line) + ":" +
+                          std::to_string(o.col) + ":" + msg;
+        if (!reportedConstErrors_.insert(std::move(key)).second) {
+            suppressedLast_ = true;
+            return;
+        }
+        error(k, v.at, msg + " (from constant '" + v.viaConst + "')");
+        note(v.origin, "value of constant '" + v.viaConst + "' is here");
     }
 
     // ---- step 1: names ----
@@ -243,6 +226,13 @@ private:
         }
     }
 
+    // An unknown name that a module of the stdlib path declares: say which import brings it.
+    void hintImport(const std::string& name, SourceRange at) {
+        if (in_.stdlib == nullptr || ++importHints_ > 100) return;
+        if (auto module = in_.stdlib->moduleDeclaring(name))
+            note(at, "'" + name + "' is declared in " + *module + "; add 'import " + *module + ";'");
+    }
+
     // A reference to a declaration of `kind`: E102 unknown (with a suggestion), E103 wrong kind.
     std::optional<uint32_t> lookup(const ast::Ident& id, DeclKind kind) {
         if (id.text.empty()) return std::nullopt;
@@ -251,6 +241,7 @@ private:
             error(DiagKind::UnknownName, id.range,
                   std::string("unknown ") + kindName(kind) + " '" + id.text + "'");
             suggest(id.text, kind);
+            hintImport(id.text, id.range);
             return std::nullopt;
         }
         if (e->kind != kind) {
@@ -526,6 +517,7 @@ private:
         }
         valueError(DiagKind::UnknownName, v, "unknown name '" + a.text + "'; expected " + wanted);
         suggest(a.text, DeclKind::Const);
+        hintImport(a.text, v.at);
     }
 
     std::optional<u128> integer(const RVal& v, const ast::Atom& a, u128 max, const std::string& what) {
@@ -1226,6 +1218,7 @@ private:
                 }
                 if (overlap) continue;
                 std::string f(fieldInfo(rc.field).name);
+                suppressedLast_ = false;
                 diags_.report(DiagKind::ContradictoryMatch, rc.range,
                               "rule '" + rule.name + "' can never match: its " + f +
                                   " values are disjoint from those of group '" + group.name + "'");
@@ -1793,6 +1786,7 @@ private:
         };
         unsigned from = families(out.from), to = families(out.to);
         if (from == 0 || to == 0 || (from & to) != 0) return;
+        suppressedLast_ = false;
         diags_.report(DiagKind::ContradictoryMatch, a.range,
                       "assertion '" + a.name.text + "' relates " +
                           (from == 1 ? "IPv4-only" : "IPv6-only") + " sources to " +
@@ -1822,6 +1816,7 @@ private:
                 case DeclKind::Credit: why = " (no port uses it)"; break;
                 default: break;
             }
+            suppressedLast_ = false;
             diags_.report(DiagKind::UnusedDeclaration, e.nameRange,
                           std::string(kindName(e.kind)) + " '" + e.name + "' is never used" + why);
         }
@@ -1845,6 +1840,9 @@ private:
     size_t expandedValues_ = 0;  // against kMaxExpandedValues
     bool budgetReported_ = false;
     size_t suggestions_ = 0;
+    std::set<std::string> reportedConstErrors_;  // constant value errors already reported
+    bool suppressedLast_ = false;
+    size_t importHints_ = 0;
 };
 
 }  // namespace

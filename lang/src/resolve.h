@@ -8,6 +8,7 @@
 #include "ast.h"
 #include "sluice/lang/diag.h"
 #include "sluice/lang/model.h"
+#include "stdlib_index.h"
 
 namespace sluice::lang {
 
@@ -15,6 +16,7 @@ struct ResolveInput {
     std::vector<const ast::File*> files;  // imports first (in load order), the root last
     uint32_t rootFile = 0;                // W001 is reported for this file's declarations only
     bool warnings = true;
+    StdlibIndex* stdlib = nullptr;  // hints `import std.X;` for an unknown name X declares
 };
 
 // Returns the policy; the caller discards it when `diags` has errors.

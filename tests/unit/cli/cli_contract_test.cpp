@@ -89,6 +89,25 @@ TEST_F(CliContract, MissingInputIsAnInputErrorOnEveryCommand) {
     EXPECT_EQ(diff.code, 2) << diff.err;  // diff: 0 same, 1 different, 2 error
 }
 
+// Colour is automatic on a terminal: `script` gives the command a pty as stderr.
+TEST_F(CliContract, ColourAutomaticOnATerminal) {
+    if (std::system("command -v script >/dev/null 2>&1") != 0) GTEST_SKIP() << "no script(1)";
+    std::string bin = std::string(SLUICE_BINARY_DIR) + "/cli/sluice";
+    auto onTty = [&](const std::string& env, const std::string& args) {
+        std::string out = (dir_ / "tty.out").string();
+        std::string cmd = env + " timeout 20 script -qec '" + bin + " " + args + "' /dev/null >" + out;
+        (void)std::system(cmd.c_str());
+        return slurp(out);
+    };
+    EXPECT_NE(onTty("", "check " + bad_).find("\x1b[1;31merror"), std::string::npos);
+    EXPECT_EQ(onTty("NO_COLOR=1", "check " + bad_).find('\x1b'), std::string::npos);
+    EXPECT_EQ(onTty("", "check --no-color " + bad_).find('\x1b'), std::string::npos);
+    Outcome piped = sluice("check " + bad_);  // stderr is a file
+    EXPECT_NE(piped.err.find("unknown name 'nowhere'"), std::string::npos);
+    EXPECT_EQ(piped.err.find('\x1b'), std::string::npos);
+    EXPECT_NE(sluice("check --color " + bad_).err.find('\x1b'), std::string::npos);
+}
+
 TEST_F(CliContract, DidYouMeanForCommandsAndOptions) {
     Outcome cmd = sluice("chek " + policy_);
     EXPECT_EQ(cmd.code, 2);

@@ -136,6 +136,9 @@ std::string describeExpected(antlr4::Parser* parser, const antlr4::misc::Interva
     const auto& atn = parser->getATN();
     const antlr4::misc::IntervalSet& soft =
         atn.nextTokens(atn.ruleToStartState[P::RuleSoftKeyword]);
+    // Reserved words are accepted as declared names only to report E107: never suggest them.
+    const antlr4::misc::IntervalSet& reserved =
+        atn.nextTokens(atn.ruleToStartState[P::RuleReservedWord]);
     bool name = has(P::ID);
     bool value = name && has(P::INT) && has(P::IPV4);
     bool declStart = !name && std::any_of(types.begin(), types.end(), [&](ssize_t t) {
@@ -145,7 +148,8 @@ std::string describeExpected(antlr4::Parser* parser, const antlr4::misc::Interva
     std::vector<std::string> names;
     if (value) names.push_back("a value");
     for (ssize_t t : types) {
-        if (name && soft.contains(static_cast<size_t>(t))) continue;
+        if (name && (soft.contains(static_cast<size_t>(t)) || reserved.contains(static_cast<size_t>(t))))
+            continue;
         if (value && (t == P::INT || t == P::HEX || t == P::IPV4 || t == P::HEXCOLON ||
                       t == P::QUANTITY || t == P::ID)) {
             continue;
@@ -393,6 +397,7 @@ private:
     ast::Ident declName(P::DeclNameContext* ctx) {
         if (ctx == nullptr) return {};
         if (ctx->ident() != nullptr) return ident(ctx->ident());
+        if (ctx->reservedWord() == nullptr || ctx->exception != nullptr) return {};  // recovered
         ast::Ident id;
         id.text = loc_.text(ctx->getStart());
         id.range = loc_.span(ctx);

@@ -429,8 +429,11 @@ std::string Datapath::control(const std::string& request) {
                 if (format == "prometheus") return controlReply(true, prometheus());
                 return controlReply(true, statsText());
             case ControlCommand::Sessions: {
-                if (!req->port.empty() && pipeline_.load()->policy->findPort(req->port) < 0)
-                    return controlReply(false, "no port named '" + req->port + "'");
+                if (!req->port.empty()) {
+                    std::lock_guard<std::mutex> lock(controlMu_);
+                    if (pipes_->current()->policy->findPort(req->port) < 0)
+                        return controlReply(false, "no port named '" + req->port + "'");
+                }
                 // Bounded: the reply must stay within the control server's reply limit.
                 std::string out = sessionsJson(std::min(req->limit, kMaxSessionsListed), req->port);
                 if (format == "json") return controlReply(true, out);
@@ -456,7 +459,7 @@ std::string Datapath::control(const std::string& request) {
                 size_t n;
                 {
                     std::lock_guard<std::mutex> lock(controlMu_);
-                    if (!req->port.empty() && pipeline_.load()->policy->findPort(req->port) < 0)
+                    if (!req->port.empty() && pipes_->current()->policy->findPort(req->port) < 0)
                         return controlReply(false, "no port named '" + req->port + "'");
                     n = flush(req->port);
                 }

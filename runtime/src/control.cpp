@@ -295,8 +295,8 @@ std::string Datapath::sessionsJson(size_t limit, const std::string& portFilter) 
             const Session& f = s.role == SessionRole::Reverse ? table_->at(s.pair) : s;
             e["tcp_state"] = tcpStateName(static_cast<TcpState>(f.tcpState.load()));
         }
-        e["action"] = tpSummary(s.act);
-        e["egress"] = (s.act.flags & kTpDrop) ? "drop" : devices_[s.act.txDev].label;
+        e["action"] = tpSummary(table_->action(i));
+        e["egress"] = (s.flags & kTpDrop) ? "drop" : devices_[s.txDev].label;
         e["packets"] = s.packets;
         e["bytes"] = s.bytes;
         e["idle_ms"] = (now - s.lastSeen) * 1000 / tscHz_;
@@ -389,7 +389,7 @@ std::string Datapath::traceRequest(const std::string& packet, const std::string&
     j["session_pair"] = d.pair;
     if (cached != kNoSlot) {
         const Session& s = table_->at(cached);
-        j["cached"] = {{"id", cached}, {"packets", s.packets}, {"action", tpSummary(s.act)}};
+        j["cached"] = {{"id", cached}, {"packets", s.packets}, {"action", tpSummary(table_->action(cached))}};
     } else {
         j["cached"] = nullptr;
     }

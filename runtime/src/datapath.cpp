@@ -9,6 +9,8 @@
 #include <rte_lcore.h>
 #include <rte_prefetch.h>
 
+#include "fast_parse.h"
+
 #include <cstring>
 
 namespace sluice::rt {
@@ -26,14 +28,17 @@ void Datapath::fillSession(uint32_t slot, const FlowKey& key, const FlowKey& ori
                            uint64_t now) {
     Session& s = table_->at(slot);
     SessionCold& c = table_->cold(slot);
-    s.act = act;
+    table_->setAction(slot, act);
     s.packets = 0;
     s.bytes = 0;
     s.lastSeen = now;
-    s.genPort[0] = s.genPort[1] = kNoPort;
+    // The epoch is read before the generations: a reload in between leaves an epoch older
+    // than the generations, which costs one extra check, never a missed re-simulation.
+    s.epoch = generationEpoch();
+    c.genPort[0] = c.genPort[1] = kNoPort;
     for (unsigned i = 0; i < d.nRuns && i < 2; ++i) {
-        s.genPort[i] = d.runs[i].port;
-        s.gen[i] = gens_[d.runs[i].port].load(std::memory_order_acquire);
+        c.genPort[i] = d.runs[i].port;
+        c.gen[i] = gens_[d.runs[i].port].load(std::memory_order_acquire);
     }
     s.pair = kNoSlot;
     s.idleMs = d.drop != DropReason::None ? static_cast<uint32_t>(cfg_.sessions.udpMs) : d.idleMs;
@@ -130,20 +135,20 @@ bool Datapath::resimulate(unsigned worker, uint32_t slot) {
     Decision d;
     uint8_t flags = s.tcpTracked ? kTcpSyn : 0;
     decide(worker, c.origin, flags, c.dscp, d);
+    Transposition drop{};
+    drop.flags = kTpDrop;
     if (s.role == SessionRole::Reverse) {
         if (d.drop == DropReason::None && d.pair && std::memcmp(&d.revKey, &c.key, sizeof(FlowKey)) == 0) {
-            s.act = d.rev;
+            table_->setAction(slot, d.rev);
         } else {
-            s.act = Transposition{};
-            s.act.flags = kTpDrop;
-            s.act.dropReason = d.drop != DropReason::None ? d.drop : DropReason::PolicyDeny;
+            drop.dropReason = d.drop != DropReason::None ? d.drop : DropReason::PolicyDeny;
+            table_->setAction(slot, drop);
         }
     } else if (d.drop != DropReason::None) {
-        s.act = Transposition{};
-        s.act.flags = kTpDrop;
-        s.act.dropReason = d.drop;
+        drop.dropReason = d.drop;
+        table_->setAction(slot, drop);
     } else {
-        s.act = d.fwd;
+        table_->setAction(slot, d.fwd);
     }
     SessionCold fresh;
     fillSteps(fresh, d);
@@ -157,11 +162,11 @@ bool Datapath::resimulate(unsigned worker, uint32_t slot) {
     // The ports that decided it now (a route may lead elsewhere than before); a decision
     // that ran no pipeline keeps the old ones, so a later reload still re-simulates it.
     if (d.nRuns > 0) {
-        s.genPort[0] = s.genPort[1] = kNoPort;
-        for (unsigned i = 0; i < d.nRuns && i < 2; ++i) s.genPort[i] = d.runs[i].port;
+        c.genPort[0] = c.genPort[1] = kNoPort;
+        for (unsigned i = 0; i < d.nRuns && i < 2; ++i) c.genPort[i] = d.runs[i].port;
     }
     for (unsigned i = 0; i < 2; ++i) {
-        if (s.genPort[i] != kNoPort) s.gen[i] = gens_[s.genPort[i]].load(std::memory_order_acquire);
+        if (c.genPort[i] != kNoPort) c.gen[i] = gens_[c.genPort[i]].load(std::memory_order_acquire);
     }
     return true;
 }
@@ -286,24 +291,24 @@ void Datapath::handleArp(WorkerCtx& w, uint16_t dev, rte_mbuf* m, const PacketLa
 // The worker loop.
 
 // The burst in stages (VPP/DPDK style) so the memory of one packet loads while another is
-// processed: 1. parse every packet (the IPv4 fast parser, else the full one), hash its key and
-// prefetch its index bucket; 2. find every key and prefetch its session; 3. apply: TCP state,
-// counters, generation check, transposition (misses go through decide() and install here);
-// 4. transmit, in one burst when every packet goes to one device.
+// processed: 1. parse every packet (fast::parse4, else fast::parse6 or the full parser), hash
+// its key and prefetch its index bucket; 2. compare signatures in the bucket and prefetch the
+// likely entry's key and hot session; 3. confirm the key and apply: generation epoch, counters,
+// TCP state, the L2 rewrite in line (anything else, misses and drops out of line); 4. transmit,
+// in one burst when every packet goes to one device. Counters are added once per burst where
+// they are per burst (rx, tx, hits); per-packet state lives in the worker's BurstScratch.
 void Datapath::processBurst(WorkerCtx& w, uint16_t dev, rte_mbuf** pkts, uint16_t n,
                             uint64_t now) {
     WorkerStats& st = *w.stats;
+    BurstScratch& b = *w.scratch;
     const Device& D = devices_[dev];
     const uint16_t ingress = D.isUplink ? kUplinkIngress : D.policyPort;
     const bool fromUplink = D.isUplink;
-    FlowKey4 k4[kMaxBurst];
-    uint32_t hashes[kMaxBurst];
-    PacketLayout lays[kMaxBurst];
-    rte_mbuf* live[kMaxBurst];
-    uint32_t lens[kMaxBurst];
-    uint32_t slots[kMaxBurst];
-    FlowKey wide[kMaxBurst];  // keys without a compact form (wideMask)
-    uint64_t wideMask = 0;
+    const SessionIndex<FlowKey4>& idx = table_->index4();
+    const FlowKey4* const keys = table_->keys4();
+    Session* const hot = table_->hot();
+    uint64_t wideMask = 0;  // keys without a compact form: the wide table
+    uint64_t fullMask = 0;  // layouts in b.lays (not parsed by fast::parse4)
     uint64_t rxBytes = 0;
     unsigned m = 0;
     constexpr unsigned kPrefetch = 4;
@@ -315,126 +320,100 @@ void Datapath::processBurst(WorkerCtx& w, uint16_t dev, rte_mbuf** pkts, uint16_
         rxBytes += len;
         const auto* data = rte_pktmbuf_mtod(mb, const uint8_t*);
         const uint32_t dataLen = rte_pktmbuf_data_len(mb);
-        if (likely(parseFast4(data, dataLen, ingress, fromUplink, k4[m], lays[m]))) {
-            hashes[m] = table_->hash4(k4[m]);
-            table_->prefetch4(hashes[m]);
-        } else {
-            DropReason r = parseFrame(data, dataLen, ingress, fromUplink, wide[m], lays[m]);
+        b.live[m] = mb;
+        b.lens[m] = len;
+        if (likely(fast::parse4(data, dataLen, ingress, fromUplink, b.k4[m], b.tcpFlags[m]))) {
+            const uint32_t h = idx.hash(b.k4[m]);
+            b.hashes[m] = h;
+            idx.prefetch(h);
+            ++m;
+            continue;
+        }
+        PacketLayout& lay = b.lays[m];
+        FlowKey& key = b.wide[m];
+        if (!fast::parse6(data, dataLen, ingress, fromUplink, key, lay)) {
+            DropReason r = parseFrame(data, dataLen, ingress, fromUplink, key, lay);
             if (unlikely(r != DropReason::None)) {
                 ++st.drops[dev][static_cast<size_t>(r)];
                 rte_pktmbuf_free(mb);
                 continue;
             }
-            if (unlikely(lays[m].isArp)) {
-                handleArp(w, dev, mb, lays[m]);
+            if (unlikely(lay.isArp)) {
+                handleArp(w, dev, mb, lay);
                 continue;
             }
-            if (compactKey(wide[m], k4[m])) {
-                hashes[m] = table_->hash4(k4[m]);
-                table_->prefetch4(hashes[m]);
-            } else {
-                wideMask |= uint64_t{1} << m;
-            }
         }
-        live[m] = mb;
-        lens[m] = len;
+        b.tcpFlags[m] = lay.tcpFlags;
+        fullMask |= uint64_t{1} << m;
+        if (compactKey(key, b.k4[m])) {
+            b.hashes[m] = idx.hash(b.k4[m]);
+            idx.prefetch(b.hashes[m]);
+        } else {
+            wideMask |= uint64_t{1} << m;
+        }
         ++m;
     }
     st.rxPackets[dev] += n;
     st.rxBytes[dev] += rxBytes;
     if (m == 0) return;
-    // Stage 2: with the buckets loading, prefetch each likely entry (key and session) by its
-    // signature; then compare keys, which are in cache by now.
+    // Stage 2: with the buckets loading, the likely entry of each key by its signature; its
+    // key and hot session are prefetched (wide keys are found here, their session prefetched).
     for (unsigned i = 0; i < m; ++i) {
-        if (!(wideMask >> i & 1)) table_->prefetchEntry4(hashes[i]);
-    }
-    for (unsigned i = 0; i < m; ++i) {
-        uint32_t slot = (wideMask >> i & 1) ? table_->findWide(wide[i])
-                                            : table_->find4(k4[i], hashes[i]);
-        slots[i] = slot;
-        if ((wideMask >> i & 1) && slot != kNoSlot) {
-            const auto* p = reinterpret_cast<const char*>(&table_->at(slot));
-            rte_prefetch0(p);
-            rte_prefetch0(p + 64);
-        }
-    }
-    rte_mbuf* tx[kMaxBurst];
-    uint16_t txDev[kMaxBurst];
-    unsigned nTx = 0;
-    bool oneDevice = true;
-    uint64_t hits = 0;
-    for (unsigned i = 0; i < m; ++i) {
-        rte_mbuf* mb = live[i];
-        uint32_t slot = slots[i];
-        Session* s;
-        if (likely(slot != kNoSlot)) {
-            ++hits;
-            s = &table_->at(slot);
-            if (unlikely((s->genPort[0] != kNoPort &&
-                          s->gen[0] != gens_[s->genPort[0]].load(std::memory_order_relaxed)) ||
-                         (s->genPort[1] != kNoPort &&
-                          s->gen[1] != gens_[s->genPort[1]].load(std::memory_order_relaxed)))) {
-                uint64_t t0 = rte_rdtsc();
-                resimulate(w.id, slot);
-                st.slowPathCycles += rte_rdtsc() - t0;
-                ++st.resimulations;
+        uint32_t c;
+        if (likely(!(wideMask >> i & 1))) {
+            c = idx.peek(b.hashes[i]);
+            if (c != kNoSlot) {
+                __builtin_prefetch(&keys[c], 0, 3);
+                __builtin_prefetch(&hot[c], 1, 3);
             }
         } else {
-            const bool isWide = wideMask >> i & 1;
-            slot = isWide ? table_->findWide(wide[i]) : table_->find4(k4[i], hashes[i]);
-            if (slot != kNoSlot) {  // installed by an earlier packet of this burst
-                ++hits;
-            } else {
-                ++st.misses;
-                uint64_t t0 = rte_rdtsc();
-                if (!isWide) expandKey(k4[i], wide[i]);
-                Decision d;
-                decide(w.id, wide[i], lays[i].tcpFlags, lays[i].dscp, d);
-                DropReason refused = DropReason::None;
-                slot = install(w.id, wide[i], d, now, refused);
-                st.slowPathCycles += rte_rdtsc() - t0;
-                if (slot == kNoSlot) {
-                    if (refused != DropReason::SessionTableFull) ++st.uncachedDrops;
-                    ++st.drops[dev][static_cast<size_t>(refused)];
-                    rte_pktmbuf_free(mb);
-                    continue;
-                }
-                ++st.installs;
+            c = table_->findWide(b.wide[i]);
+            if (c != kNoSlot) __builtin_prefetch(&hot[c], 1, 3);
+        }
+        b.cand[i] = c;
+    }
+    // Stage 3: confirm and apply.
+    const uint32_t epoch = generationEpoch();
+    unsigned nTx = 0;
+    bool oneDevice = true;
+    uint64_t hits = 0, txBytes = 0;
+    for (unsigned i = 0; i < m; ++i) {
+        rte_mbuf* mb = b.live[i];
+        const bool isWide = wideMask >> i & 1;
+        uint32_t slot = b.cand[i];
+        if (!isWide && unlikely(slot == kNoSlot || !idx.matches(slot, b.k4[i])))
+            slot = idx.find(b.k4[i], b.hashes[i]);  // alternative bucket, signature collision
+        if (likely(slot != kNoSlot)) {
+            ++hits;
+            if (unlikely(hot[slot].epoch != epoch)) checkGeneration(w, slot, epoch);
+        } else {
+            slot = missSlot(w, dev, i, fullMask >> i & 1, isWide, now);
+            if (slot == kNoSlot) continue;  // dropped and counted
+        }
+        Session& s = hot[slot];
+        s.packets += 1;
+        s.bytes += b.lens[i];
+        s.lastSeen = now;
+        if (likely(s.flags == kTpSetL2)) {  // local delivery without rewrites: the MACs only
+            if (unlikely(s.tcpTracked) && unlikely(!tcpAccept(s, b.tcpFlags[i]))) {
+                ++st.drops[dev][static_cast<size_t>(DropReason::TcpInvalidState)];
+                rte_pktmbuf_free(mb);
+                continue;
             }
-            s = &table_->at(slot);
+            std::memcpy(rte_pktmbuf_mtod(mb, uint8_t*), s.eth, 12);
+            txBytes += b.lens[i];
+        } else if (!applySlow(w, dev, mb, i, fullMask >> i & 1, slot, txBytes)) {
+            continue;  // dropped and counted
         }
-        s->packets += 1;
-        s->bytes += lens[i];
-        s->lastSeen = now;
-        const Transposition& t = s->act;
-        if (unlikely(t.flags & kTpDrop)) {
-            ++st.drops[dev][static_cast<size_t>(t.dropReason)];
-            rte_pktmbuf_free(mb);
-            continue;
-        }
-        if (s->tcpTracked && unlikely(!tcpAccept(*s, lays[i].tcpFlags))) {
-            ++st.drops[dev][static_cast<size_t>(DropReason::TcpInvalidState)];
-            rte_pktmbuf_free(mb);
-            continue;
-        }
-        if (t.flags != kTpSetL2 &&
-            unlikely(applyTransposition(mb, lays[i], t) != DropReason::None)) {
-            ++st.drops[dev][static_cast<size_t>(DropReason::EncapFailed)];
-            rte_pktmbuf_free(mb);
-            continue;
-        }
-        if (t.flags == kTpSetL2) {  // local delivery without rewrites: the MACs only
-            std::memcpy(rte_pktmbuf_mtod(mb, uint8_t*), t.eth, 12);
-        }
-        oneDevice &= nTx == 0 || t.txDev == txDev[0];
-        tx[nTx] = mb;
-        txDev[nTx] = t.txDev;
+        oneDevice &= nTx == 0 || s.txDev == b.txDev[0];
+        b.tx[nTx] = mb;
+        b.txDev[nTx] = s.txDev;
         ++nTx;
     }
     st.hits += hits;
     if (nTx == 0) return;
     if (likely(oneDevice)) {
-        transmit(w, txDev[0], tx, static_cast<uint16_t>(nTx));
+        transmit(w, b.txDev[0], b.tx, static_cast<uint16_t>(nTx), txBytes);
         return;
     }
     // Several destinations: one burst per device, in order of first appearance.
@@ -443,27 +422,103 @@ void Datapath::processBurst(WorkerCtx& w, uint16_t dev, rte_mbuf** pkts, uint16_
         if (done >> i & 1) continue;
         rte_mbuf* group[kMaxBurst];
         uint16_t k = 0;
+        uint64_t bytes = 0;
         for (unsigned j = i; j < nTx; ++j) {
-            if (txDev[j] != txDev[i] || (done >> j & 1)) continue;
-            group[k++] = tx[j];
+            if (b.txDev[j] != b.txDev[i] || (done >> j & 1)) continue;
+            bytes += rte_pktmbuf_pkt_len(b.tx[j]);
+            group[k++] = b.tx[j];
             done |= uint64_t{1} << j;
         }
-        transmit(w, txDev[i], group, k);
+        transmit(w, b.txDev[i], group, k, bytes);
     }
 }
 
-void Datapath::transmit(WorkerCtx& w, uint16_t out, rte_mbuf** pkts, uint16_t cnt) {
+// A key not in the table: installed by an earlier packet of this burst, or decided by the slow
+// path and installed here. kNoSlot: the packet was dropped (freed and counted).
+uint32_t Datapath::missSlot(WorkerCtx& w, uint16_t dev, unsigned i, bool full, bool isWide,
+                            uint64_t now) {
+    BurstScratch& b = *w.scratch;
     WorkerStats& st = *w.stats;
-    uint64_t bytes = 0;
-    for (uint16_t j = 0; j < cnt; ++j) bytes += rte_pktmbuf_pkt_len(pkts[j]);
-    uint16_t sent = rte_eth_tx_burst(devices_[out].ethPort, static_cast<uint16_t>(w.id), pkts, cnt);
-    for (uint16_t j = sent; j < cnt; ++j) {
-        bytes -= rte_pktmbuf_pkt_len(pkts[j]);
-        rte_pktmbuf_free(pkts[j]);
+    uint32_t slot = isWide ? table_->findWide(b.wide[i]) : table_->find4(b.k4[i], b.hashes[i]);
+    if (slot != kNoSlot) {
+        ++st.hits;
+        return slot;
+    }
+    ++st.misses;
+    const uint64_t t0 = rte_rdtsc();
+    if (!isWide) expandKey(b.k4[i], b.wide[i]);
+    const uint8_t dscp = full ? b.lays[i].dscp : fast::ipv4Layout(rte_pktmbuf_mtod(b.live[i], const uint8_t*), 0).dscp;
+    Decision d;
+    decide(w.id, b.wide[i], b.tcpFlags[i], dscp, d);
+    DropReason refused = DropReason::None;
+    slot = install(w.id, b.wide[i], d, now, refused);
+    st.slowPathCycles += rte_rdtsc() - t0;
+    if (slot == kNoSlot) {
+        if (refused != DropReason::SessionTableFull) ++st.uncachedDrops;
+        ++st.drops[dev][static_cast<size_t>(refused)];
+        rte_pktmbuf_free(b.live[i]);
+        return kNoSlot;
+    }
+    ++st.installs;
+    return slot;
+}
+
+// The epoch moved since this entry was last checked: re-simulate it if the generation of a
+// port whose pipeline decided it moved (VFP 6.3), and remember the epoch.
+void Datapath::checkGeneration(WorkerCtx& w, uint32_t slot, uint32_t epoch) {
+    const SessionCold& c = table_->cold(slot);
+    if ((c.genPort[0] != kNoPort && c.gen[0] != gens_[c.genPort[0]].load(std::memory_order_relaxed)) ||
+        (c.genPort[1] != kNoPort && c.gen[1] != gens_[c.genPort[1]].load(std::memory_order_relaxed))) {
+        const uint64_t t0 = rte_rdtsc();
+        resimulate(w.id, slot);
+        w.stats->slowPathCycles += rte_rdtsc() - t0;
+        ++w.stats->resimulations;
+    }
+    table_->at(slot).epoch = epoch;
+}
+
+// Every action but the plain L2 rewrite: drop entries, TCP state, NAT, encap and decap. False
+// when the packet was dropped (freed and counted).
+bool Datapath::applySlow(WorkerCtx& w, uint16_t dev, rte_mbuf* mb, unsigned i, bool full,
+                         uint32_t slot, uint64_t& txBytes) {
+    BurstScratch& b = *w.scratch;
+    WorkerStats& st = *w.stats;
+    Session& s = table_->at(slot);
+    DropReason why = DropReason::None;
+    if (s.flags & kTpDrop) {
+        why = s.dropReason;
+    } else if (s.tcpTracked && !tcpAccept(s, b.tcpFlags[i])) {
+        why = DropReason::TcpInvalidState;
+    } else if (s.flags == kTpSetL2) {
+        std::memcpy(rte_pktmbuf_mtod(mb, uint8_t*), s.eth, 12);
+        txBytes += b.lens[i];
+        return true;
+    } else {
+        const PacketLayout lay =
+            full ? b.lays[i] : fast::ipv4Layout(rte_pktmbuf_mtod(mb, const uint8_t*), b.tcpFlags[i]);
+        if (applyTransposition(mb, lay, table_->action(slot)) == DropReason::None) {
+            txBytes += rte_pktmbuf_pkt_len(mb);
+            return true;
+        }
+        why = DropReason::EncapFailed;
+    }
+    ++st.drops[dev][static_cast<size_t>(why)];
+    rte_pktmbuf_free(mb);
+    return false;
+}
+
+void Datapath::transmit(WorkerCtx& w, uint16_t out, rte_mbuf** pkts, uint16_t cnt, uint64_t bytes) {
+    WorkerStats& st = *w.stats;
+    const uint16_t sent = rte_eth_tx_burst(devices_[out].ethPort, static_cast<uint16_t>(w.id), pkts, cnt);
+    if (unlikely(sent < cnt)) {
+        for (uint16_t j = sent; j < cnt; ++j) {
+            bytes -= rte_pktmbuf_pkt_len(pkts[j]);
+            rte_pktmbuf_free(pkts[j]);
+        }
+        st.drops[out][static_cast<size_t>(DropReason::TxFull)] += cnt - sent;
     }
     st.txPackets[out] += sent;
     st.txBytes[out] += bytes;
-    st.drops[out][static_cast<size_t>(DropReason::TxFull)] += cnt - sent;
 }
 
 // One pass of a worker over its receive devices; true when any burst was non-empty.

@@ -182,17 +182,43 @@ private:
         std::vector<lang::IpAddr> ips;
         uint16_t dev = 0;
     };
+    // A burst's per-packet state between the stages (processBurst), one per worker.
+    struct BurstScratch {
+        FlowKey4 k4[kMaxBurst];
+        uint32_t hashes[kMaxBurst];
+        uint32_t cand[kMaxBurst];  // the slot peek() found by signature, or kNoSlot
+        uint32_t lens[kMaxBurst];
+        uint8_t tcpFlags[kMaxBurst];
+        rte_mbuf* live[kMaxBurst];
+        rte_mbuf* tx[kMaxBurst];
+        uint16_t txDev[kMaxBurst];
+        PacketLayout lays[kMaxBurst];  // packets not parsed by fast::parse4 (fullMask)
+        FlowKey wide[kMaxBurst];       // keys without a compact form (wideMask), misses
+    };
     struct WorkerCtx {
         unsigned id = 0;
         std::vector<uint16_t> rxDevs;
         WorkerStats* stats = nullptr;
+        std::unique_ptr<BurstScratch> scratch = std::make_unique<BurstScratch>();
     };
 
     Status setupDevice(Device& d, unsigned index);
     bool pollWorker(WorkerCtx& w, uint16_t burst);
     uint16_t burstSize() const;
     void processBurst(WorkerCtx& w, uint16_t dev, rte_mbuf** pkts, uint16_t n, uint64_t now);
-    void transmit(WorkerCtx& w, uint16_t dev, rte_mbuf** pkts, uint16_t n);
+    void transmit(WorkerCtx& w, uint16_t dev, rte_mbuf** pkts, uint16_t n, uint64_t bytes);
+    uint32_t missSlot(WorkerCtx& w, uint16_t dev, unsigned i, bool full, bool isWide,
+                      uint64_t now);
+    void checkGeneration(WorkerCtx& w, uint32_t slot, uint32_t epoch);
+    bool applySlow(WorkerCtx& w, uint16_t dev, rte_mbuf* mb, unsigned i, bool full,
+                   uint32_t slot, uint64_t& txBytes);
+    // The sum of all ports' generations: it moves whenever any generation does, so a hit
+    // compares one number per packet and checks its ports' generations only when it moved.
+    uint32_t generationEpoch() const {
+        uint32_t e = 0;
+        for (uint32_t i = 0; i < nGens_; ++i) e += gens_[i].load(std::memory_order_acquire);
+        return e;
+    }
     void handleArp(WorkerCtx& w, uint16_t dev, rte_mbuf* m, const PacketLayout& lay);
     // The miss path (decision.cpp): stages, each leaving the next hop or a drop.
     struct Walk;

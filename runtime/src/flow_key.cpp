@@ -66,16 +66,16 @@ bool compactKey(const FlowKey& k, FlowKey4& c) {
         if (k.vni != 0 || std::memcmp(k.outerSrc, kZero, 16) != 0 ||
             std::memcmp(k.outerDst, kZero, 16) != 0)
             return false;
-        std::memcpy(c.ctx, k.srcMac, 6);
-        std::memcpy(c.ctx + 6, k.dstMac, 6);
+        std::memcpy(c.ctx, k.dstMac, 6);
+        std::memcpy(c.ctx + 6, k.srcMac, 6);
     } else {
         return false;
     }
     if (k.pad[0] != 0 || k.pad[1] != 0) return false;
     std::memcpy(c.srcIp, k.srcIp, 4);
     std::memcpy(c.dstIp, k.dstIp, 4);
-    c.srcPort = k.srcPort;
-    c.dstPort = k.dstPort;
+    c.srcPortBe = __builtin_bswap16(k.srcPort);
+    c.dstPortBe = __builtin_bswap16(k.dstPort);
     c.ingress = k.ingress;
     c.proto = k.proto;
     c.icmpType = k.icmpType;
@@ -89,8 +89,8 @@ void expandKey(const FlowKey4& c, FlowKey& k) {
     k.etherType = 0x0800;
     std::memcpy(k.srcIp, c.srcIp, 4);
     std::memcpy(k.dstIp, c.dstIp, 4);
-    k.srcPort = c.srcPort;
-    k.dstPort = c.dstPort;
+    k.srcPort = __builtin_bswap16(c.srcPortBe);
+    k.dstPort = __builtin_bswap16(c.dstPortBe);
     k.ingress = c.ingress;
     k.proto = c.proto;
     k.icmpType = c.icmpType;
@@ -101,8 +101,8 @@ void expandKey(const FlowKey4& c, FlowKey& k) {
         std::memcpy(k.outerSrc, c.ctx + 4, 4);
         std::memcpy(k.outerDst, c.ctx + 8, 4);
     } else {
-        std::memcpy(k.srcMac, c.ctx, 6);
-        std::memcpy(k.dstMac, c.ctx + 6, 6);
+        std::memcpy(k.dstMac, c.ctx, 6);
+        std::memcpy(k.srcMac, c.ctx + 6, 6);
     }
 }
 

@@ -3,6 +3,7 @@
 // a malformed frame returns the reason it is dropped (counted by the caller).
 #include <cstring>
 
+#include "fast_parse.h"
 #include "sluice/runtime/flow.h"
 
 namespace sluice::rt {
@@ -208,65 +209,15 @@ DropReason parseFrame(const uint8_t* d, uint32_t len, uint16_t ingress, bool fro
 
 bool parseFast4(const uint8_t* d, uint32_t len, uint16_t ingress, bool fromUplink, FlowKey4& key,
                 PacketLayout& lay) {
-    // One bounds check covers Ethernet, a 20-byte IPv4 header and 20 bytes of L4 header.
-    if (len < 54) return false;
-    uint16_t et;
-    std::memcpy(&et, d + 12, 2);
-    const uint8_t* ip = d + 14;
-    if (et != 0x0008 || ip[0] != 0x45) return false;  // IPv4 (big endian 0x0800), IHL 5
-    const uint32_t total = rd16(ip + 2);
-    uint16_t frag;
-    std::memcpy(&frag, ip + 6, 2);
-    if (total < 28 || 14 + total > len || (frag & 0xff3f) != 0) return false;  // MF or offset
-    const uint8_t* l4 = ip + 20;
-    const uint32_t avail = total - 20;
-    const uint8_t proto = ip[9];
-    uint16_t sport = rd16(l4), dport = rd16(l4 + 2);
-    uint8_t flags = 0, icmpType = 0, icmpCode = 0;
-    switch (proto) {
-        case lang::kProtoTcp: {
-            uint32_t doff = (l4[12] >> 4) * 4u;
-            if (avail < 20 || doff < 20 || doff > avail) return false;
-            flags = l4[13];
-            break;
-        }
-        case lang::kProtoUdp: {
-            uint32_t ulen = rd16(l4 + 4);
-            if (ulen < 8 || ulen > avail || (fromUplink && dport == kVxlanPort)) return false;
-            break;
-        }
-        case lang::kProtoIcmp:
-            icmpType = l4[0];
-            icmpCode = l4[1];
-            sport = (icmpType == 8 || icmpType == 0) ? rd16(l4 + 4) : 0;  // echo identifier
-            dport = 0;
-            break;
-        default:
-            return false;
-    }
-    std::memcpy(key.srcIp, ip + 12, 4);
-    std::memcpy(key.dstIp, ip + 16, 4);
-    key.srcPort = sport;
-    key.dstPort = dport;
-    key.ingress = ingress;
-    key.proto = proto;
-    key.icmpType = icmpType;
-    key.icmpCode = icmpCode;
-    key.tunnelled = 0;
-    if (ingress == kUplinkIngress) {
-        std::memset(key.ctx, 0, 12);  // wire-side MACs are not flow identity
-    } else {
-        std::memcpy(key.ctx, d + 6, 6);  // source MAC, then destination MAC
-        std::memcpy(key.ctx + 6, d, 6);
-    }
-    key.pad[0] = key.pad[1] = 0;
-    lay = PacketLayout{};
-    lay.l3 = 14;
-    lay.l4 = 34;
-    lay.l3Len = static_cast<uint16_t>(total);
-    lay.tcpFlags = flags;
-    lay.dscp = ip[1] >> 2;
+    uint8_t flags = 0;
+    if (!fast::parse4(d, len, ingress, fromUplink, key, flags)) return false;
+    lay = fast::ipv4Layout(d, flags);
     return true;
+}
+
+bool parseFast6(const uint8_t* d, uint32_t len, uint16_t ingress, bool fromUplink, FlowKey& key,
+                PacketLayout& lay) {
+    return fast::parse6(d, len, ingress, fromUplink, key, lay);
 }
 
 const char* dropReasonName(DropReason reason) {

@@ -82,7 +82,7 @@ Status checkSessionMemory(uint64_t capacity, uint32_t maxPerPort, size_t budgets
         return makeError("sessions.max_per_port " + std::to_string(maxPerPort) + " x " +
                          std::to_string(budgets) + " budgets is too many session entries");
     uint64_t buckets = rte_align64pow2(std::max<uint64_t>(capacity * 2 / 8, 1));
-    uint64_t heap = capacity * (sizeof(Session) + sizeof(SessionCold) + 32) + 2 * 64 * buckets;
+    uint64_t heap = capacity * (sizeof(Session) + sizeof(SessionCold) + sizeof(Transposition) + 32) + 2 * 64 * buckets;
     uint64_t dpdk = 2 * 8 * rte_align64pow2(capacity + 1);
     std::string what = "sessions.max_per_port " + std::to_string(maxPerPort) + " x " +
                        std::to_string(budgets) + " budgets (ports + drop cache) = " +
@@ -459,7 +459,7 @@ void Datapath::stop() {
 // Maintenance: aging by idle timeout and TCP state, RCU reclamation, the control socket.
 
 uint64_t Datapath::expiryMs(const Session& s) const {
-    if (s.act.flags & kTpDrop) return cfg_.sessions.udpMs;
+    if (s.flags & kTpDrop) return cfg_.sessions.udpMs;
     if (!s.tcpTracked) return s.idleMs;
     switch (static_cast<TcpState>(s.tcpState.load(std::memory_order_relaxed))) {
         case TcpState::SynSent:

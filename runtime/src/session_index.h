@@ -43,7 +43,7 @@ struct CrcKeyHash {
 };
 
 template <class Key>
-inline bool keyEqual(const Key& a, const Key& b) {
+__attribute__((always_inline)) inline bool keyEqual(const Key& a, const Key& b) {
     static_assert(sizeof(Key) % 16 == 0);
     __m128i acc = _mm_setzero_si128();
     for (size_t i = 0; i < sizeof(Key); i += 16) {
@@ -79,15 +79,21 @@ public:
     void prefetch(uint32_t h) const { __builtin_prefetch(&buckets_[h & mask_], 0, 3); }
 
     // The first slot whose signature matches in the primary bucket of hash `h`, keys not
-    // compared (kIndexNoSlot if none): lets a burst prefetch key and entry before find().
-    uint32_t peek(uint32_t h) const {
+    // compared (kIndexNoSlot if none): a burst prefetches its key and entry, then confirms it
+    // with matches() and falls back to find() only when that fails.
+    __attribute__((always_inline)) uint32_t peek(uint32_t h) const {
         const Bucket& b = buckets_[h & mask_];
         __m128i sigs = _mm_load_si128(reinterpret_cast<const __m128i*>(b.sig));
+        std::atomic_thread_fence(std::memory_order_acquire);  // orders the slot and key reads
         auto m = static_cast<uint32_t>(_mm_movemask_epi8(
             _mm_cmpeq_epi16(sigs, _mm_set1_epi16(static_cast<short>(sigOf(h))))));
         if (m == 0) return kIndexNoSlot;
-        uint32_t s = __atomic_load_n(&b.slot[__builtin_ctz(m) >> 1], __ATOMIC_RELAXED);
+        uint32_t s = __atomic_load_n(&b.slot[__builtin_ctz(m) >> 1], __ATOMIC_ACQUIRE);
         return s < slots_ ? s : kIndexNoSlot;
+    }
+    // Whether the key store holds `k` for `slot` (a slot from peek()).
+    __attribute__((always_inline)) bool matches(uint32_t slot, const Key& k) const {
+        return keyEqual(keyOf(slot), k);
     }
 
     // The slot of `k` (hash `h`), or kIndexNoSlot. Lock-free; any thread.

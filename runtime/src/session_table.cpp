@@ -23,7 +23,7 @@ const char* tcpStateName(TcpState s) {
 
 SessionTable::SessionTable(const std::string& name, uint32_t capacity, unsigned ports,
                            uint32_t maxPerPort, unsigned workers)
-    : capacity_(capacity), maxPerPort_(maxPerPort), hot_(capacity), cold_(capacity) {
+    : capacity_(capacity), maxPerPort_(maxPerPort), hot_(capacity), cold_(capacity), acts_(capacity) {
     for (unsigned i = 0; i < ports + 1; ++i) perPort_.emplace_back(0);
     keys4_ = std::make_unique<FlowKey4[]>(capacity);
     idx4_ = std::make_unique<SessionIndex<FlowKey4>>(capacity, keys4_.get(), sizeof(FlowKey4),

@@ -12,6 +12,7 @@
 #include <rte_ring.h>
 
 #include <atomic>
+#include <cstring>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -41,35 +42,42 @@ struct SessionStep {
     uint32_t rule;    // global rule id or SL_NO_RULE
 };
 
-// Hot part, touched on every hit. Written only by the worker that receives this direction
-// (counters, lastSeen, re-simulation), except tcpState/finBits, which both directions update
-// atomically (in the Forward entry of a pair). Counters and state come first, then the
-// transposition: a hit without NAT or encap touches the first two cache lines (both
-// prefetched); NAT addresses and the encap template are on the lines after.
+// Hot entry, one cache line, the only session memory a hit without NAT or encap touches
+// (issue 10): counters, the generation epoch it was validated at, the action's flags, egress
+// and L2 rewrite, TCP state. Written only by the worker that receives this direction
+// (counters, lastSeen, epoch, re-simulation), except tcpState/finBits, which both directions
+// update atomically (in the Forward entry of a pair). The full transposition (NAT addresses,
+// checksum deltas, the encap template) is apart (SessionTable::action), read only by packets
+// whose action rewrites more than the MACs; generations, key and trace are in SessionCold.
 struct alignas(64) Session {
     uint64_t packets;
     uint64_t bytes;
     uint64_t lastSeen;  // TSC
-    uint32_t gen[2];    // generations of genPort[] when the result was computed
-    uint16_t genPort[2];  // 0xffff: unused
-    uint32_t pair;        // slot of the other direction, or kNoSlot
-    uint32_t idleMs;      // idle timeout when not governed by TCP state
-    uint16_t owner;       // port charged for this entry
+    uint32_t epoch;     // Datapath generation epoch at which gen[] was last found current
+    uint32_t pair;      // slot of the other direction, or kNoSlot
+    uint32_t idleMs;    // idle timeout when not governed by TCP state
+    uint16_t owner;     // port charged for this entry
+    uint16_t flags;     // action: Transposition::flags (copy)
+    uint16_t txDev;     // action: egress device (copy)
+    uint8_t eth[12];    // action: dst MAC, src MAC (copy)
+    DropReason dropReason;  // action: why, when flags has kTpDrop (copy)
     SessionRole role;
     std::atomic<uint8_t> tcpState;  // TcpState; Forward (or Single tracked) entries
     std::atomic<uint8_t> finBits;   // 1: forward FIN seen, 2: reverse FIN seen
     std::atomic<uint8_t> inUse;
     uint8_t tcpTracked;
-    Transposition act;
 };
+static_assert(sizeof(Session) == 64, "the hot session entry is one cache line");
 
-// Cold part: read by re-simulation, aging, dumps.
+// Cold part: read by re-simulation, generation checks after a reload, aging, dumps.
 struct SessionCold {
     FlowKey key;
     FlowKey origin;  // Reverse: the forward key it was derived from; else == key
     uint64_t created;  // TSC
     uint64_t basePackets;  // packets counted before the last re-attribution of the steps
     uint8_t dscp;          // of the packet decided (re-simulation repeats it)
+    uint32_t gen[2];      // generations of genPort[] when the action was computed
+    uint16_t genPort[2];  // 0xffff: unused
     uint8_t nSteps;
     SessionStep steps[kMaxSteps];  // rule and layer: stable ids (pipeline_swap.h)
 };
@@ -98,6 +106,10 @@ public:
         __builtin_prefetch(reinterpret_cast<const char*>(&hot_[s]) + 64, 1, 3);
     }
     uint32_t findWide(const FlowKey& k) const { return wide_->find(k); }
+    // The burst loop's direct view (datapath.cpp): the IPv4 index, its key store, hot entries.
+    const SessionIndex<FlowKey4>& index4() const { return *idx4_; }
+    const FlowKey4* keys4() const { return keys4_.get(); }
+    Session* hot() { return hot_.data(); }
     // Either table, by the key's form (control path, tests).
     uint32_t lookup(const FlowKey& key) const {
         FlowKey4 c;
@@ -106,6 +118,16 @@ public:
     Session& at(uint32_t slot) { return hot_[slot]; }
     const Session& at(uint32_t slot) const { return hot_[slot]; }
     SessionCold& cold(uint32_t slot) { return cold_[slot]; }
+    // The full action of a slot; setAction() writes it and its copies in the hot entry.
+    const Transposition& action(uint32_t slot) const { return acts_[slot]; }
+    void setAction(uint32_t slot, const Transposition& t) {
+        acts_[slot] = t;
+        Session& s = hot_[slot];
+        s.flags = t.flags;
+        s.txDev = t.txDev;
+        std::memcpy(s.eth, t.eth, sizeof s.eth);
+        s.dropReason = t.dropReason;
+    }
     const SessionCold& cold(uint32_t slot) const { return cold_[slot]; }
 
     // --- install (workers, slow path) ---
@@ -156,6 +178,7 @@ private:
     uint32_t maxPerPort_;
     std::vector<Session> hot_;
     std::vector<SessionCold> cold_;
+    std::vector<Transposition> acts_;
     std::unique_ptr<FlowKey4[]> keys4_;  // compact key of each slot (key store of idx4_)
     std::unique_ptr<SessionIndex<FlowKey4>> idx4_;
     std::unique_ptr<SessionIndex<FlowKey>> wide_;  // keys in cold_[slot].key

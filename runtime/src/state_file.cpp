@@ -93,7 +93,7 @@ Status Datapath::saveState(const std::string& path, size_t* written) {
             const Session& s = table_->at(i);
             if (s.inUse.load(std::memory_order_acquire) == 0) continue;
             if (s.role == SessionRole::Reverse) continue;  // saved with its forward entry
-            if (s.act.flags & kTpDrop) continue;           // re-simulation re-creates drops
+            if (s.flags & kTpDrop) continue;                // re-simulation re-creates drops
             const SessionCold& c = table_->cold(i);
             StateRecord r{};
             r.key = c.origin;

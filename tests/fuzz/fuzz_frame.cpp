@@ -4,8 +4,9 @@
 // fast path relies on must lie inside the frame: the L3 header and its length, and the L4
 // header of TCP (20 bytes), UDP (8) and ICMP (8) inside the L3 length.
 //
-// The hit path's parser, parseFast4, must agree: when it accepts a frame, parseFrame accepts it
-// too, with the same layout and a key whose compact form is parseFast4's key.
+// The hit path's parsers must agree: when parseFast4 accepts a frame, parseFrame accepts it
+// too, with the same layout and a key whose compact form is parseFast4's key; when parseFast6
+// does, with the same layout and key.
 //
 // parseFrame takes bytes, not an mbuf, so no EAL is needed (and none is started). The input
 // is capped at 65535 bytes, the largest mbuf data length.
@@ -83,6 +84,19 @@ void checkFastParser(const uint8_t* d, uint32_t len, bool uplink, uint16_t ingre
         fail("parseFast4 and parseFrame disagree on the key");
 }
 
+void checkFast6Parser(const uint8_t* d, uint32_t len, bool uplink, uint16_t ingress,
+                      DropReason full, const FlowKey& key, const PacketLayout& lay) {
+    FlowKey fast;
+    PacketLayout fastLay;
+    if (!parseFast6(d, len, ingress, uplink, fast, fastLay)) return;
+    auto fail = [&](const char* what) {
+        sluice::fuzz::fail("fuzz_frame", what, describe(d, len, uplink, fastLay));
+    };
+    if (full != DropReason::None) fail("parseFast6 accepts a frame parseFrame drops");
+    if (!sameLayout(lay, fastLay)) fail("parseFast6 and parseFrame disagree on the layout");
+    if (std::memcmp(&key, &fast, sizeof key) != 0) fail("parseFast6 and parseFrame disagree on the key");
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -94,6 +108,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         uint16_t ingress = uplink ? kUplinkIngress : 3;
         DropReason r = parseFrame(data, len, ingress, uplink, key, lay);
         checkFastParser(data, len, uplink, ingress, r, key, lay);
+        checkFast6Parser(data, len, uplink, ingress, r, key, lay);
         if (r != DropReason::None) {
             if (std::strcmp(dropReasonName(r), "unknown") == 0) {
                 sluice::fuzz::fail("fuzz_frame", "drop reason without a name",

@@ -19,8 +19,8 @@ FlowKey4 key4(uint32_t i) {
     FlowKey4 k{};
     std::memcpy(k.srcIp, &i, 4);
     k.dstIp[0] = 10;
-    k.srcPort = static_cast<uint16_t>(i * 7);
-    k.dstPort = 80;
+    k.srcPortBe = static_cast<uint16_t>(i * 7);
+    k.dstPortBe = 80;
     k.proto = 6;
     return k;
 }

@@ -48,18 +48,21 @@ static_assert(sizeof(FlowKey) == 96);
 // FlowKey whose (inner) family is IPv4, whose tunnel, if any, is IPv4 and whose dscp is 0:
 // the context holds the MACs (keys without a tunnel: the VM side) or the VNI and outer
 // addresses (tunnelled keys, which carry no MACs). compactKey() and expandKey() convert both
-// ways; any other key (IPv6, IPv6 tunnels) lives in the wide table keyed by FlowKey.
+// ways; any other key (IPv6, IPv6 tunnels) lives in the wide table keyed by FlowKey. The
+// layout follows the frame so the fast parser builds it from four wide loads: ctx = frame
+// bytes 0-11 (destination MAC, source MAC), addresses = IPv4 bytes 12-19, ports as on the
+// wire (network order; ICMP echo: the identifier in srcPortBe).
 struct alignas(16) FlowKey4 {
-    uint8_t srcIp[4];  // network order
-    uint8_t dstIp[4];
-    uint16_t srcPort;  // host order, as FlowKey
-    uint16_t dstPort;
+    uint8_t ctx[12];    // tunnelled 0: dstMac, srcMac; 1: vni (host order), outerSrc, outerDst
     uint16_t ingress;
     uint8_t proto;
+    uint8_t tunnelled;
+    uint8_t srcIp[4];   // network order
+    uint8_t dstIp[4];
+    uint16_t srcPortBe;  // network order (FlowKey's srcPort byte-swapped)
+    uint16_t dstPortBe;
     uint8_t icmpType;
     uint8_t icmpCode;
-    uint8_t tunnelled;  // 0: ctx = srcMac, dstMac; 1: ctx = vni (host order), outerSrc, outerDst
-    uint8_t ctx[12];
     uint8_t pad[2];
 };
 static_assert(sizeof(FlowKey4) == 32);
@@ -126,13 +129,17 @@ const char* dropReasonName(DropReason reason);
 DropReason parseFrame(const uint8_t* data, uint32_t len, uint16_t ingress, bool fromUplink,
                       FlowKey& key, PacketLayout& layout);
 
-// The hit path's parser (issue 10): untagged Ethernet + IPv4 without options, not a fragment,
-// + TCP, UDP (not VXLAN on the uplink) or ICMP, read with one bounds check for the headers
-// (frames of at least 54 bytes). True when it parsed the frame; then parseFrame would accept it
-// with the same layout and a key whose compact form is `key`. False for everything else (the
-// caller runs parseFrame, which also names the drop reason).
+// The hit path's parsers (issue 10; inline in runtime/src/fast_parse.h): untagged Ethernet +
+// IPv4 without options, not a fragment (parseFast4: the compact key), or IPv6 without
+// extension headers (parseFast6: the full key), + TCP, UDP (not VXLAN on the uplink) or
+// ICMP/ICMPv6, read with one bounds check for the headers. True when it parsed the frame; then
+// parseFrame would accept it with the same layout and key (parseFast4: a key whose compact
+// form is `key`). False for everything else (the caller runs parseFrame, which also names the
+// drop reason).
 bool parseFast4(const uint8_t* data, uint32_t len, uint16_t ingress, bool fromUplink,
                 FlowKey4& key, PacketLayout& layout);
+bool parseFast6(const uint8_t* data, uint32_t len, uint16_t ingress, bool fromUplink,
+                FlowKey& key, PacketLayout& layout);
 
 // Conversions between the key and the policy model's metadata (slow path, trace, tests).
 lang::Headers keyToHeaders(const FlowKey& key, uint8_t tcpFlags, uint8_t dscp = 0);

@@ -1,7 +1,8 @@
 // `sluice compile FILE [--emit ir|asm|obj] [-o OUT] [--header H] [--no-validate]
 //                      [--dump-after PASS]... [--time-passes] [--prefix P] [--json]`
-// Lowers, translation-validates (on by default: exit 3 naming the table and a packet when the
-// lowered classifier differs from the source semantics) and compiles. Without --emit the policy
+// Lowers once, translation-validates that very IR (the `validate` pass; on by default: exit 3
+// naming the table and a packet when the lowering differs from the source semantics) and
+// compiles it. Without --emit the policy
 // is JIT-compiled (a check that native code can be produced) and a summary is printed.
 #include <fstream>
 #include <iomanip>
@@ -45,37 +46,50 @@ int runCompile(const CompileCliOptions& o) {
     co.symbolPrefix = o.prefix;
     if (o.fault == "drop-leaf-row") co.fault = compiler::FaultInjection::DropLeafRow;
     if (o.fault == "shift-bound") co.fault = compiler::FaultInjection::ShiftBound;
+    if (o.fault == "wrong-action") co.fault = compiler::FaultInjection::WrongAction;
     nlohmann::json js;
     js["file"] = o.file;
+    // Validation is the `validate` pass of the one lowering that codegen uses.
+    compiler::ValidationReport report;
+    bool validatorRan = false;
     if (!o.noValidate) {
-        auto tv = compiler::validateTranslation(*policy, co);
-        if (!tv) {
-            std::cerr << o.file << ": error: " << tv.error().str() << "\n";
-            return kExitInputError;
-        }
-        js["validation"] = {{"tables", tv->tables}, {"solver_queries", tv->solverQueries},
-                            {"decided_cheaply", tv->decidedCheaply}, {"ms", tv->ms},
-                            {"ok", tv->ok()}};
-        if (!tv->ok()) {
-            for (const auto& f : tv->failures) {
+        co.validator = [&validatorRan, inner = compiler::translationValidator()](
+                           const lang::Policy& p, const ir::Module& m) {
+            validatorRan = true;
+            return inner(p, m);
+        };
+        co.validationReport = &report;
+    }
+    // Reports the validation; false when it rejected the module (exit 3).
+    auto reportValidation = [&]() {
+        if (!validatorRan) return true;
+        js["validation"] = {{"tables", report.tables}, {"actions", report.actions},
+                            {"regions", report.regions}, {"decided_by_boxes", report.decidedByBoxes},
+                            {"solver_queries", report.solverQueries}, {"ms", report.ms},
+                            {"ok", report.ok()}};
+        if (!report.ok()) {
+            for (const auto& f : report.failures) {
                 std::cerr << o.file << ": error: translation validation failed for table '"
                           << f.table << "': " << f.detail << "\n  packet: " << f.packet << "\n";
                 js["validation"]["failures"].push_back({{"table", f.table}, {"packet", f.packet}, {"detail", f.detail}});
             }
             if (o.json) printJson(std::cout, js, -1);
-            return kExitViolation;
+            return false;
         }
         if (!o.json) {
-            std::cerr << "validated " << tv->tables << " tables (" << tv->solverQueries
-                      << " Z3 queries, " << tv->decidedCheaply << " regions decided geometrically) in "
-                      << std::fixed << std::setprecision(1) << tv->ms << " ms\n";
+            std::cerr << "validated " << report.tables << " tables and " << report.actions
+                      << " bindings: " << report.regions << " regions, " << report.decidedByBoxes
+                      << " by box arithmetic, " << report.solverQueries << " by Z3, in " << std::fixed
+                      << std::setprecision(1) << report.ms << " ms\n";
         }
-    }
+        return true;
+    };
     std::vector<compiler::PassTiming> timings;
     if (!o.emit.empty()) {
         compiler::EmitKind kind = o.emit == "ir" ? compiler::EmitKind::Ir
                                   : o.emit == "asm" ? compiler::EmitKind::Asm : compiler::EmitKind::Obj;
         auto code = compiler::emit(*policy, kind, co, &timings);
+        if (!reportValidation()) return kExitViolation;
         if (!code) {
             std::cerr << o.file << ": error: " << code.error().str() << "\n";
             return kExitInputError;
@@ -101,11 +115,13 @@ int runCompile(const CompileCliOptions& o) {
         js["header"] = header;
     } else {
         auto compiled = compiler::compile(*policy, co);
+        if (!reportValidation()) return kExitViolation;
         if (!compiled) {
             std::cerr << o.file << ": error: " << compiled.error().str() << "\n";
             return kExitInputError;
         }
         timings = (*compiled)->timings();
+        js["from_cache"] = (*compiled)->fromCache();
         js["code_bytes"] = (*compiled)->codeBytes();
         for (const auto& t : (*compiled)->tables()) {
             js["tables"].push_back({{"table", t.table}, {"classifier", t.classifier}, {"rows", t.rows},
@@ -143,9 +159,9 @@ void setupCompile(CLI::App& app, int& exitCode) {
     cmd->add_option("-O", o->opt, "LLVM optimisation level 0-3 (default 2)")->check(CLI::Range(0, 3));
     cmd->add_option("--dump-after", o->dumpAfter, "Print the IR after PASS (repeatable; 'all')");
     cmd->add_flag("--time-passes", o->timePasses, "Print the time of every pass");
-    cmd->add_flag("--no-validate", o->noValidate, "Skip Z3 translation validation");
-    cmd->add_option("--inject-fault", o->fault, "Testing only: break the lowering (drop-leaf-row, shift-bound)")
-        ->check(CLI::IsMember({"drop-leaf-row", "shift-bound"}))->group("");
+    cmd->add_flag("--no-validate", o->noValidate, "Skip translation validation");
+    cmd->add_option("--inject-fault", o->fault, "Testing only: break the lowering (drop-leaf-row, shift-bound, wrong-action)")
+        ->check(CLI::IsMember({"drop-leaf-row", "shift-bound", "wrong-action"}))->group("");
     cmd->add_flag("--json", o->json, "JSON summary");
     cmd->callback([o, &exitCode] {
         for (const auto& p : o->dumpAfter) {

@@ -1,24 +1,27 @@
-// The compiler driver: the pass list (read it top to bottom), the JIT and AOT entry points.
+// The compiler driver: one pass table, read top to bottom (Halide's Lower.cpp is the model).
+// Every step of every entry point is a row of kPasses, the LLVM ones included; the table is also
+// the source of passNames() and of --dump-after / --time-passes. A pass runs when its `when`
+// predicate holds for the current mode (JIT, or AOT IR / assembly / object) and state (cache
+// hit, validator present). The JIT engine lives in jit/engine.cpp, the object cache in
+// cache/object_cache.cpp.
 #include "sluice/compiler/compiler.h"
 
 #include <chrono>
-#include <filesystem>
-#include <fstream>
-#include <functional>
 #include <iostream>
-#include <mutex>
+#include <optional>
 #include <sstream>
 
-#include <llvm/ExecutionEngine/Orc/ExecutionUtils.h>
-#include <llvm/ExecutionEngine/Orc/LLJIT.h>
 #include <llvm/IR/LLVMContext.h>
 #include <llvm/IR/Module.h>
 #include <llvm/IR/Verifier.h>
-#include <llvm/Support/MemoryBuffer.h>
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/Target/TargetMachine.h>
 
+#include "cache/object_cache.h"
 #include "codegen/codegen.h"
+#include "ir/ir_hash.h"
+#include "ir/keys.h"
+#include "jit/engine.h"
 #include "lower/lower.h"
 
 namespace sluice::compiler {
@@ -31,6 +34,158 @@ double msSince(Clock::time_point t) {
     return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
 }
 
+enum class Mode : uint8_t { Jit, Ir, Asm, Obj };
+
+// Everything the passes read and write for one compile.
+struct State {
+    State(const lang::Policy& p, const CompileOptions& opts, Mode md, std::string pre)
+        : policy(p), o(opts), mode(md), prefix(std::move(pre)) {}
+    const lang::Policy& policy;
+    const CompileOptions& o;
+    Mode mode;
+    std::string prefix;        // symbol prefix ("sl" in the JIT)
+    bool useCache = false;     // JIT with a cache directory and no fault injection
+    uint64_t key = 0;          // cache key
+    ir::Module m;
+    uint64_t irHash = 0;
+    std::optional<cache::Entry> cached;  // an entry for exactly this IR
+    bool validated = false;    // this IR passed the validator (now or when it was cached)
+    ValidationReport report;
+    llvm::LLVMContext ctx;
+    std::unique_ptr<llvm::Module> mod;
+    std::unique_ptr<llvm::TargetMachine> tm;
+    std::string object;        // object file, assembly or LLVM IR text
+    std::unique_ptr<jit::Generation> generation;
+    std::vector<PassTiming> timings;
+};
+
+struct Pass {
+    const char* name;
+    bool (*when)(const State&);
+    Status (*run)(State&);
+    std::string (*dump)(const State&);
+};
+
+bool always(const State&) { return true; }
+bool caching(const State& s) { return s.useCache; }
+bool validating(const State& s) { return static_cast<bool>(s.o.validator) && !s.validated; }
+bool generating(const State& s) { return !s.cached; }
+bool emittingCode(const State& s) { return !s.cached && s.mode != Mode::Ir; }
+bool storing(const State& s) { return s.useCache && (!s.cached || s.validated != s.cached->validated); }
+bool jitting(const State& s) { return s.mode == Mode::Jit; }
+
+std::string dumpIr(const State& s) { return ir::printModule(s.m); }
+std::string dumpLlvm(const State& s) { return s.mod ? codegen::printIr(*s.mod) : std::string{}; }
+std::string dumpNote(const State& s) {
+    std::ostringstream os;
+    os << "ir hash " << std::hex << s.irHash << std::dec << ", cache "
+       << (s.cached ? (s.cached->validated ? "hit (validated)" : "hit") : "miss")
+       << ", object " << (s.cached ? s.cached->object.size() : s.object.size()) << " bytes\n";
+    return os.str();
+}
+std::string dumpReport(const State& s) {
+    std::ostringstream os;
+    os << s.report.tables << " tables, " << s.report.actions << " action bindings, "
+       << s.report.regions << " regions (" << s.report.decidedByBoxes << " by boxes, "
+       << s.report.solverQueries << " by Z3), " << s.report.failures.size() << " failures\n";
+    return os.str();
+}
+std::string dumpMachineCode(const State&) { return "(machine code)\n"; }
+
+Status runValidate(State& s) {
+    auto r = s.o.validator(s.policy, s.m);
+    if (!r) return r.error();
+    s.report = std::move(*r);
+    s.report.irHash = s.irHash;
+    if (s.o.validationReport) *s.o.validationReport = s.report;
+    if (!s.report.ok()) {
+        const ValidationFailure& f = s.report.failures.front();
+        return makeError("translation validation failed for table '" + f.table + "': " + f.detail +
+                         " (packet: " + f.packet + ")");
+    }
+    s.validated = true;
+    return {};
+}
+
+Status runIrgen(State& s) {
+    s.mod = codegen::generate(s.m, s.prefix, s.ctx);
+    std::string err;
+    llvm::raw_string_ostream es(err);
+    if (llvm::verifyModule(*s.mod, &es)) return makeError("internal: invalid LLVM IR: " + es.str());
+    return {};
+}
+
+Status runOpt(State& s) {
+    auto tm = codegen::hostTargetMachine(s.o.optLevel);
+    if (!tm) return tm.error();
+    s.tm = std::move(*tm);
+    codegen::optimize(*s.mod, *s.tm, s.o.optLevel);
+    if (s.mode == Mode::Ir) s.object = codegen::printIr(*s.mod);
+    return {};
+}
+
+Status runCodegen(State& s) {
+    auto code = codegen::emitMachineCode(*s.mod, *s.tm, s.mode == Mode::Asm);
+    if (!code) return code.error();
+    s.object = std::move(*code);
+    return {};
+}
+
+Status runCacheLookup(State& s) {
+    s.cached = cache::read(s.o.cacheDir, s.key);
+    // An entry generated from another IR (a changed lowering, a hash collision of the key) is
+    // stale: rebuild and overwrite it.
+    if (s.cached && s.cached->irHash != s.irHash) s.cached.reset();
+    if (s.cached) {
+        s.validated = s.cached->validated;
+        s.object = s.cached->object;
+    }
+    return {};
+}
+
+Status runCacheStore(State& s) {
+    cache::write(s.o.cacheDir, s.key, {s.irHash, s.validated, s.object});
+    return {};
+}
+
+Status runLink(State& s) {
+    auto g = jit::link(s.object);
+    if (!g) return g.error();
+    s.generation = std::move(*g);
+    return {};
+}
+
+// The pass table. Ordering constraints:
+//  - lpm-order before prune-rows: "after a catch-all" is meant in final first-match order.
+//  - prune-rows before select-classifier: classifiers are built over the kept rows only.
+//  - select-classifier injects the test-only fault (CompileOptions::fault) last, so that
+//    everything after it, validation included, sees the broken lowering.
+//  - verify-ir before hash-ir and validate: both assume the structural invariants.
+//  - hash-ir before cache-lookup: an entry is used only for the IR it was generated from.
+//  - validate before llvm-irgen: no code is generated, stored or linked from a rejected IR;
+//    a cache hit recorded as validated for this very IR skips it.
+//  - cache-store after validate and llvm-codegen: it records whether this IR was validated.
+//  - jit-link last: the generation is the result.
+const Pass kPasses[] = {
+    {"build-ir", always, [](State& s) { return ir::buildModule(s.policy, s.m); }, dumpIr},
+    {"lpm-order", always, [](State& s) { return ir::orderLpmRows(s.m); }, dumpIr},
+    {"prune-rows", always, [](State& s) { return ir::pruneRows(s.m); }, dumpIr},
+    {"select-classifier", always, [](State& s) {
+         Status st = ir::selectClassifiers(s.m, s.o);
+         if (st && s.o.fault != FaultInjection::None) ir::injectFault(s.m, s.o.fault);
+         return st;
+     }, dumpIr},
+    {"verify-ir", always, [](State& s) { return ir::verifyIr(s.m); }, dumpIr},
+    {"hash-ir", always, [](State& s) { s.irHash = ir::moduleHash(s.m); return Status{}; }, dumpNote},
+    {"cache-lookup", caching, runCacheLookup, dumpNote},
+    {"validate", validating, runValidate, dumpReport},
+    {"llvm-irgen", generating, runIrgen, dumpLlvm},
+    {"llvm-opt", generating, runOpt, dumpLlvm},
+    {"llvm-codegen", emittingCode, runCodegen, dumpMachineCode},
+    {"cache-store", storing, runCacheStore, dumpNote},
+    {"jit-link", jitting, runLink, dumpNote},
+};
+
 bool wantsDump(const CompileOptions& o, const std::string& pass) {
     for (const std::string& d : o.dumpAfter) {
         if (d == pass || d == "all") return true;
@@ -38,68 +193,18 @@ bool wantsDump(const CompileOptions& o, const std::string& pass) {
     return false;
 }
 
-std::ostream& logOf(const CompileOptions& o) { return o.log ? *o.log : std::cerr; }
-
-// Runs one step, timing it and dumping afterwards when asked.
-template <typename F, typename D>
-Status step(const CompileOptions& o, std::vector<PassTiming>* timings, const std::string& name,
-            F&& run, D&& dump) {
-    auto t0 = Clock::now();
-    Status s = run();
-    if (timings) timings->push_back({name, msSince(t0)});
-    if (s && wantsDump(o, name)) logOf(o) << "*** IR dump after " << name << " ***\n" << dump();
-    return s;
-}
-
-}  // namespace
-
-// The pass list. LLVM steps follow in generateObject().
-std::vector<std::string> passNames() {
-    return {"build-ir",    "lpm-order",  "prune-rows", "select-classifier", "verify-ir",
-            "llvm-irgen",  "llvm-opt",   "llvm-codegen", "jit-link"};
-}
-
-uint64_t policyHash(const lang::Policy& policy) { return ir::policyHash(policy); }
-
-}  // namespace sluice::compiler
-
-namespace sluice::ir {
-
-Status runLowering(const lang::Policy& policy, const compiler::CompileOptions& o, Module& m,
-                   std::vector<compiler::PassTiming>* timings) {
-    using compiler::step;
-    auto dump = [&] { return printModule(m); };
-    struct Pass {
-        const char* name;
-        std::function<Status()> run;
-    };
-    const std::vector<Pass> passes = {
-        {"build-ir", [&] { return buildModule(policy, m); }},
-        {"lpm-order", [&] { return orderLpmRows(m); }},
-        {"prune-rows", [&] { return pruneRows(m); }},
-        {"select-classifier", [&] {
-             Status s = selectClassifiers(m, o);
-             if (s && o.fault != compiler::FaultInjection::None) injectFault(m, o.fault);
-             return s;
-         }},
-        {"verify-ir", [&] { return verifyIr(m); }},
-    };
-    for (const Pass& p : passes) {
-        if (Status s = step(o, timings, p.name, p.run, dump); !s) return s;
+Status runPasses(State& s) {
+    std::ostream& log = s.o.log ? *s.o.log : std::cerr;
+    for (const Pass& p : kPasses) {
+        if (!p.when(s)) continue;
+        auto t0 = Clock::now();
+        Status st = p.run(s);
+        s.timings.push_back({p.name, msSince(t0)});
+        if (!st) return st;
+        if (wantsDump(s.o, p.name)) log << "*** IR dump after " << p.name << " ***\n" << p.dump(s);
     }
     return {};
 }
-
-}  // namespace sluice::ir
-
-namespace sluice::compiler {
-
-namespace {
-
-struct Generated {
-    std::string object;  // or IR / assembly text
-    std::vector<TableStats> tables;
-};
 
 void collectStats(const ir::Module& m, std::vector<TableStats>& out) {
     auto add = [&](const ir::Table& t) {
@@ -112,91 +217,15 @@ void collectStats(const ir::Module& m, std::vector<TableStats>& out) {
     for (const ir::RouteTableIR& R : m.routes) add(R.table);
 }
 
-Expected<Generated> generateCode(const lang::Policy& policy, const CompileOptions& o,
-                                 EmitKind kind, const std::string& prefix,
-                                 std::vector<PassTiming>* timings) {
-    ir::Module m;
-    if (Status s = ir::runLowering(policy, o, m, timings); !s) return s.error();
-    Generated g;
-    collectStats(m, g.tables);
-    llvm::LLVMContext ctx;
-    std::unique_ptr<llvm::Module> mod;
-    auto llvmDump = [&] { return codegen::printIr(*mod); };
-    Status s = step(o, timings, "llvm-irgen", [&]() -> Status {
-        mod = codegen::generate(m, prefix, ctx);
-        std::string err;
-        llvm::raw_string_ostream es(err);
-        if (llvm::verifyModule(*mod, &es)) return makeError("internal: invalid LLVM IR: " + es.str());
-        return {};
-    }, llvmDump);
-    if (!s) return s.error();
-    auto tm = codegen::hostTargetMachine(o.optLevel);
-    if (!tm) return tm.error();
-    s = step(o, timings, "llvm-opt", [&]() -> Status {
-        codegen::optimize(*mod, **tm, o.optLevel);
-        return {};
-    }, llvmDump);
-    if (!s) return s.error();
-    if (kind == EmitKind::Ir) {
-        g.object = codegen::printIr(*mod);
-        return g;
-    }
-    s = step(o, timings, "llvm-codegen", [&]() -> Status {
-        auto code = codegen::emitMachineCode(*mod, **tm, kind == EmitKind::Asm);
-        if (!code) return code.error();
-        g.object = std::move(*code);
-        return {};
-    }, [] { return std::string("(machine code)\n"); });
-    if (!s) return s.error();
-    return g;
-}
-
-std::string errorText(llvm::Error e) { return llvm::toString(std::move(e)); }
-
-// The process-wide JIT. Each generation gets its own JITDylib and ResourceTracker, so the
-// same symbol names can live in several generations and one can be removed alone.
-class Engine {
-public:
-    static Expected<Engine*> get() {
-        static std::once_flag once;
-        static std::unique_ptr<Engine> engine;
-        static std::string error;
-        std::call_once(once, [] {
-            auto tm = codegen::hostTargetMachine(2);  // initialises the native target
-            if (!tm) { error = tm.error().message; return; }
-            auto jit = llvm::orc::LLJITBuilder().create();
-            if (!jit) { error = errorText(jit.takeError()); return; }
-            engine.reset(new Engine(std::move(*jit)));
-        });
-        if (!engine) return makeError("cannot start the JIT: " + error);
-        return engine.get();
-    }
-    llvm::orc::LLJIT& jit() { return *jit_; }
-    std::mutex& mutex() { return mutex_; }
-    uint64_t nextGeneration() { return ++generation_; }
-
-private:
-    explicit Engine(std::unique_ptr<llvm::orc::LLJIT> jit) : jit_(std::move(jit)) {}
-    std::unique_ptr<llvm::orc::LLJIT> jit_;
-    std::mutex mutex_;
-    uint64_t generation_ = 0;
-};
-
 class JitPolicy final : public CompiledPolicy {
 public:
-    ~JitPolicy() override {
-        if (!engine_) return;
-        std::lock_guard<std::mutex> lock(engine_->mutex());
-        if (tracker_) llvm::consumeError(tracker_->remove());
-        if (dylib_) llvm::consumeError(engine_->jit().getExecutionSession().removeJITDylib(*dylib_));
-    }
-    const sl_policy_desc* descriptor() const override { return desc_; }
+    const sl_policy_desc* descriptor() const override { return generation_->descriptor(); }
     sl_pipeline_fn lookup(uint32_t port, lang::Direction dir) const override {
-        const sl_entry* e = sl_policy_entry(desc_, port, static_cast<uint32_t>(dir));
+        const sl_entry* e = sl_policy_entry(descriptor(), port, static_cast<uint32_t>(dir));
         return e ? e->one : nullptr;
     }
     sl_pipeline_burst_fn lookupBurst(uint32_t port, lang::Direction dir) const override {
-        const sl_entry* e = sl_policy_entry(desc_, port, static_cast<uint32_t>(dir));
+        const sl_entry* e = sl_policy_entry(descriptor(), port, static_cast<uint32_t>(dir));
         return e ? e->burst : nullptr;
     }
     uint64_t policyHash() const override { return hash_; }
@@ -204,92 +233,80 @@ public:
     const std::vector<PassTiming>& timings() const override { return timings_; }
     const std::vector<TableStats>& tables() const override { return tables_; }
     size_t codeBytes() const override { return codeBytes_; }
+    uint64_t irHash() const override { return irHash_; }
+    bool validated() const override { return validated_; }
 
-    Engine* engine_ = nullptr;
-    llvm::orc::JITDylib* dylib_ = nullptr;
-    llvm::orc::ResourceTrackerSP tracker_;
-    const sl_policy_desc* desc_ = nullptr;
-    uint64_t hash_ = 0;
-    bool fromCache_ = false;
+    std::unique_ptr<jit::Generation> generation_;
+    uint64_t hash_ = 0, irHash_ = 0;
+    bool fromCache_ = false, validated_ = false;
     std::vector<PassTiming> timings_;
     std::vector<TableStats> tables_;
     size_t codeBytes_ = 0;
 };
 
-std::string cachePath(const CompileOptions& o, uint64_t hash) {
-    std::ostringstream os;
-    os << o.cacheDir << "/sluice-" << std::hex << hash << std::dec << "-O" << o.optLevel << ".o";
-    return os.str();
+}  // namespace
+
+std::vector<std::string> passNames() {
+    std::vector<std::string> names;
+    for (const Pass& p : kPasses) names.emplace_back(p.name);
+    return names;
 }
 
-}  // namespace
+uint64_t policyHash(const lang::Policy& policy) { return ir::policyHash(policy); }
+
+uint64_t cacheKey(const lang::Policy& policy, const CompileOptions& o) {
+    uint64_t h = ir::policyHash(policy);
+    for (uint64_t v : {uint64_t{o.optLevel}, uint64_t{o.treeLeafSize}, uint64_t{o.linearMax},
+                       static_cast<uint64_t>(o.fault)}) {
+        h = ir::hashMix(h, v);
+    }
+    for (const std::string* s : {&o.symbolPrefix, static_cast<const std::string*>(nullptr)}) {
+        std::string text = s ? *s : codegen::hostTargetDescription();
+        h = ir::hashMix(h, text.size());
+        for (unsigned char c : text) h = ir::hashMix(h, c);
+    }
+    return h;
+}
 
 Expected<std::unique_ptr<CompiledPolicy>> compile(const lang::Policy& policy,
                                                   const CompileOptions& o) {
-    auto engine = Engine::get();
-    if (!engine) return engine.error();
-    auto result = std::make_unique<JitPolicy>();
-    result->hash_ = ir::policyHash(policy);
-    std::string object;
-    bool cacheable = !o.cacheDir.empty() && o.fault == FaultInjection::None;
-    if (cacheable) {
-        std::ifstream in(cachePath(o, result->hash_), std::ios::binary);
-        if (in) {
-            std::ostringstream ss;
-            ss << in.rdbuf();
-            object = ss.str();
-            result->fromCache_ = !object.empty();
+    // The JIT always uses the prefix "sl"; the cache key is computed for that prefix.
+    CompileOptions jo = o;
+    jo.symbolPrefix = "sl";
+    for (int attempt = 0;; ++attempt) {
+        State s{policy, jo, Mode::Jit, "sl"};
+        s.useCache = !o.cacheDir.empty() && o.fault == FaultInjection::None && attempt == 0;
+        if (s.useCache) s.key = cacheKey(policy, jo);
+        Status st = runPasses(s);
+        if (!st && s.cached && s.timings.back().pass == "jit-link") {
+            // The cached object passed its checksum but does not link: treat it as corrupt,
+            // rebuild without the cache (the rebuilt object then overwrites it below).
+            continue;
         }
+        if (!st) return st.error();
+        auto result = std::make_unique<JitPolicy>();
+        result->hash_ = ir::policyHash(policy);
+        result->irHash_ = s.irHash;
+        result->fromCache_ = s.cached.has_value();
+        result->validated_ = s.validated;
+        result->codeBytes_ = s.object.size();
+        result->timings_ = std::move(s.timings);
+        collectStats(s.m, result->tables_);
+        result->generation_ = std::move(s.generation);
+        if (attempt > 0 && !o.cacheDir.empty() && o.fault == FaultInjection::None)
+            cache::write(o.cacheDir, cacheKey(policy, jo), {s.irHash, s.validated, s.object});
+        return std::unique_ptr<CompiledPolicy>(std::move(result));
     }
-    if (object.empty()) {
-        auto g = generateCode(policy, o, EmitKind::Obj, "sl", &result->timings_);
-        if (!g) return g.error();
-        object = std::move(g->object);
-        result->tables_ = std::move(g->tables);
-        if (cacheable) {
-            std::error_code ec;
-            std::filesystem::create_directories(o.cacheDir, ec);
-            std::string path = cachePath(o, result->hash_);
-            std::string tmp = path + ".tmp" + std::to_string(::getpid());
-            std::ofstream out(tmp, std::ios::binary);
-            out.write(object.data(), static_cast<std::streamsize>(object.size()));
-            out.close();
-            if (out) std::filesystem::rename(tmp, path, ec);  // atomic publish
-        }
-    }
-    result->codeBytes_ = object.size();
-    auto t0 = Clock::now();
-    Engine& e = **engine;
-    {
-        std::lock_guard<std::mutex> lock(e.mutex());
-        auto& es = e.jit().getExecutionSession();
-        auto jd = es.createJITDylib("sluice.gen" + std::to_string(e.nextGeneration()));
-        if (!jd) return makeError("JIT: " + errorText(jd.takeError()));
-        result->engine_ = &e;
-        result->dylib_ = &*jd;
-        auto gen = llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(
-            e.jit().getDataLayout().getGlobalPrefix());
-        if (!gen) return makeError("JIT: " + errorText(gen.takeError()));
-        jd->addGenerator(std::move(*gen));
-        result->tracker_ = jd->createResourceTracker();
-        auto buf = llvm::MemoryBuffer::getMemBufferCopy(object, "sluice-policy.o");
-        if (auto err = e.jit().addObjectFile(result->tracker_, std::move(buf))) {
-            return makeError("JIT: " + errorText(std::move(err)));
-        }
-        auto sym = e.jit().lookup(*jd, "sl_policy");
-        if (!sym) return makeError("JIT: " + errorText(sym.takeError()));
-        result->desc_ = sym->toPtr<const sl_policy_desc*>();
-    }
-    result->timings_.push_back({"jit-link", msSince(t0)});
-    if (wantsDump(o, "jit-link")) logOf(o) << "*** linked generation, " << object.size() << " bytes\n";
-    return std::unique_ptr<CompiledPolicy>(std::move(result));
 }
 
 Expected<std::string> emit(const lang::Policy& policy, EmitKind kind, const CompileOptions& o,
                            std::vector<PassTiming>* timings) {
-    auto g = generateCode(policy, o, kind, o.symbolPrefix, timings);
-    if (!g) return g.error();
-    return std::move(g->object);
+    Mode mode = kind == EmitKind::Ir ? Mode::Ir : kind == EmitKind::Asm ? Mode::Asm : Mode::Obj;
+    State s{policy, o, mode, o.symbolPrefix};
+    Status st = runPasses(s);
+    if (timings) *timings = s.timings;
+    if (!st) return st.error();
+    return std::move(s.object);
 }
 
 std::string emitHeader(const lang::Policy& policy, const CompileOptions& o) {
@@ -315,3 +332,27 @@ std::string emitHeader(const lang::Policy& policy, const CompileOptions& o) {
 }
 
 }  // namespace sluice::compiler
+
+namespace sluice::ir {
+
+// The IR passes of the table alone (build-ir .. verify-ir), for white-box tests and tools that
+// need the lowered module without code.
+Status runLowering(const lang::Policy& policy, const compiler::CompileOptions& o, Module& out,
+                   std::vector<compiler::PassTiming>* timings) {
+    compiler::CompileOptions lo = o;
+    lo.validator = nullptr;
+    compiler::State s{policy, lo, compiler::Mode::Ir, lo.symbolPrefix};
+    std::ostream& log = lo.log ? *lo.log : std::cerr;
+    for (const compiler::Pass& p : compiler::kPasses) {
+        if (std::string(p.name) == "hash-ir") break;
+        auto t0 = compiler::Clock::now();
+        Status st = p.run(s);
+        if (timings) timings->push_back({p.name, compiler::msSince(t0)});
+        if (!st) return st;
+        if (compiler::wantsDump(lo, p.name)) log << "*** IR dump after " << p.name << " ***\n" << p.dump(s);
+    }
+    out = std::move(s.m);
+    return {};
+}
+
+}  // namespace sluice::ir

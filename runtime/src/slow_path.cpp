@@ -11,6 +11,7 @@
 #include "sluice/compiler/meta.h"
 #if defined(SLUICE_HAVE_COMPILER)
 #include "sluice/compiler/compiler.h"
+#include "sluice/compiler/validate.h"
 #define SLUICE_RT_COMPILER 1
 #endif
 
@@ -187,8 +188,10 @@ Expected<std::unique_ptr<SlowPath>> compilePolicySlowPath(
 #ifdef SLUICE_RT_COMPILER
     compiler::CompileOptions options;
     options.cacheDir = cacheDir;
-    auto compiled = compiler::compile(*policy, options);
+    // Validated before it carries traffic: a rejected lowering is an error, never a pipeline.
+    auto compiled = compiler::compileValidated(*policy, options);
     if (!compiled) return makeError("compile failed: " + compiled.error().str());
+    if (!(*compiled)->validated()) return makeError("compile failed: the pipeline was not validated");
     std::shared_ptr<compiler::CompiledPolicy> owner(std::move(compiled.value()));
     const sl_policy_desc* desc = owner->descriptor();
     if (desc == nullptr || desc->abi_version != SL_ABI_VERSION)

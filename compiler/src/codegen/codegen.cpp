@@ -823,6 +823,12 @@ Expected<std::unique_ptr<TargetMachine>> hostTargetMachine(unsigned optLevel) {
     return tm;
 }
 
+std::string hostTargetDescription() {
+    std::string d = sys::getProcessTriple() + " " + sys::getHostCPUName().str() + " ";
+    for (const auto& f : sys::getHostCPUFeatures()) d += (f.second ? "+" : "-") + f.first().str() + ",";
+    return d;
+}
+
 void optimize(llvm::Module& mod, TargetMachine& tm, unsigned optLevel) {
     mod.setDataLayout(tm.createDataLayout());
     mod.setTargetTriple(tm.getTargetTriple().str());

@@ -24,6 +24,8 @@ std::unique_ptr<llvm::Module> generate(const ir::Module& m, const std::string& p
 
 // Host target machine (native CPU features), or an error.
 Expected<std::unique_ptr<llvm::TargetMachine>> hostTargetMachine(unsigned optLevel);
+// "triple cpu features" of the host: what the generated code is specialised for (cache key).
+std::string hostTargetDescription();
 // New-pass-manager optimisation at `optLevel`.
 void optimize(llvm::Module& mod, llvm::TargetMachine& tm, unsigned optLevel);
 // Object file or assembly text of the module.

@@ -269,6 +269,18 @@ Status selectClassifiers(Module& m, const compiler::CompileOptions& options) {
 
 std::string injectFault(Module& m, compiler::FaultInjection fault) {
     if (fault == compiler::FaultInjection::None) return {};
+    if (fault == compiler::FaultInjection::WrongAction) {
+        // A rule bound to another (different, since actions are interned) program.
+        if (m.actions.size() < 2) return {};
+        for (LayerIR& L : m.layers) {
+            for (GroupIR& G : L.groups) {
+                if (G.rules.empty()) continue;
+                G.rules[0].action = (G.rules[0].action + 1) % static_cast<uint32_t>(m.actions.size());
+                return G.table.name;
+            }
+        }
+        return {};
+    }
     auto corrupt = [&](Table& t) -> bool {
         Classifier& c = t.cls;
         if (fault == compiler::FaultInjection::ShiftBound) {

@@ -20,11 +20,15 @@ RC_GTEST_PROP(TranslationValidation, AcceptsCorrectLowering, ()) {
     uint64_t seed = *rc::gen::arbitrary<uint64_t>();
     std::mt19937_64 rng(seed);
     auto policy = testing::randomPolicy(rng, {20, SLUICE_RC_CASES > 20});
-    auto report = compiler::validateTranslation(*policy, {});
-    RC_ASSERT(report.ok());
-    if (!report->ok()) {
-        RC_FAIL("seed " + std::to_string(seed) + ": " + report->failures[0].table + " " +
-                report->failures[0].packet + " " + report->failures[0].detail);
+    // Both deciders: box arithmetic (with Z3 for what is not an exact box) and Z3 alone.
+    for (bool boxes : {true, false}) {
+        auto report = compiler::validateTranslation(*policy, {}, {boxes});
+        RC_ASSERT(report.ok());
+        if (!report->ok()) {
+            RC_FAIL("seed " + std::to_string(seed) + (boxes ? " (boxes): " : " (z3): ") +
+                    report->failures[0].table + " " + report->failures[0].packet + " " +
+                    report->failures[0].detail);
+        }
     }
 }
 
@@ -112,8 +116,10 @@ RC_GTEST_PROP(TranslationValidation, CatchesFaultsInRandomPolicies, ()) {
     std::mt19937_64 rng(seed);
     auto policy = testing::randomPolicy(rng, {20, SLUICE_RC_CASES > 20});
     compiler::CompileOptions broken;
-    broken.fault = *rc::gen::element(compiler::FaultInjection::DropLeafRow, compiler::FaultInjection::ShiftBound);
-    auto report = compiler::validateTranslation(*policy, broken);
+    broken.fault = *rc::gen::element(compiler::FaultInjection::DropLeafRow, compiler::FaultInjection::ShiftBound,
+                                     compiler::FaultInjection::WrongAction);
+    bool boxes = *rc::gen::arbitrary<bool>();
+    auto report = compiler::validateTranslation(*policy, broken, {boxes});
     RC_ASSERT(report.ok());
     if (report->ok()) {
         if (faultChangesBehaviour(policy, broken, rng, 300))

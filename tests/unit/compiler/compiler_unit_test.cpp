@@ -2,7 +2,9 @@
 // (ResourceTracker removal), object cache, AOT emission, pass dumps.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <random>
 #include <sstream>
 
@@ -233,5 +235,170 @@ TEST(Validate, NamesTheTableAndAPacketOnFaults) {
     EXPECT_NE(bad->failures[0].detail.find("source picks rule #0"), std::string::npos) << bad->failures[0].detail;
 }
 
+
+// A group big enough to become a tree: IPv4 /24 sources x port ranges.
+std::shared_ptr<lang::Policy> treePolicy(uint32_t n = 40) {
+    std::vector<lang::Rule> rules;
+    for (uint32_t i = 0; i < n; ++i) {
+        rules.push_back(rule(i, {{Field::SrcIp, {v4(0x0a000000 | (i << 8), 0x0a000000 | (i << 8) | 255, 24)}, {}},
+                                 {Field::DstPort, {num(80 + i, 90 + 2 * i)}, {}}},
+                             i % 2 == 1));
+    }
+    return onePort(rules);
+}
+
+size_t count(const std::string& s, const std::string& what) {
+    size_t n = 0;
+    for (size_t at = s.find(what); at != std::string::npos; at = s.find(what, at + 1)) ++n;
+    return n;
+}
+
+TEST(Passes, ValidationRunsOnTheOneLowering) {
+    auto p = treePolicy();
+    std::ostringstream log;
+    compiler::CompileOptions o;
+    o.dumpAfter = {"build-ir", "validate"};
+    o.log = &log;
+    compiler::ValidationReport report;
+    auto c = compiler::compileValidated(*p, o, &report);
+    ASSERT_TRUE(c.ok()) << c.error().str();
+    EXPECT_EQ(count(log.str(), "*** IR dump after build-ir ***"), 1u) << log.str();
+    EXPECT_EQ(count(log.str(), "*** IR dump after validate ***"), 1u);
+    EXPECT_TRUE((*c)->validated());
+    EXPECT_EQ(report.irHash, (*c)->irHash());
+    EXPECT_GE(report.tables, 2u);   // the group's rules and its conditions
+    EXPECT_GE(report.actions, 40u); // one binding per rule at least
+    std::vector<std::string> ran;
+    for (const auto& t : (*c)->timings()) ran.push_back(t.pass);
+    auto at = [&](const std::string& n) { return std::find(ran.begin(), ran.end(), n) - ran.begin(); };
+    EXPECT_LT(at("verify-ir"), at("validate"));
+    EXPECT_LT(at("validate"), at("llvm-irgen"));
+    EXPECT_LT(static_cast<size_t>(at("jit-link")), ran.size());
+}
+
+TEST(Passes, PassNamesAreThePassTable) {
+    auto names = compiler::passNames();
+    for (const char* n : {"build-ir", "select-classifier", "verify-ir", "hash-ir", "validate",
+                          "llvm-irgen", "llvm-opt", "llvm-codegen", "jit-link"})
+        EXPECT_NE(std::find(names.begin(), names.end(), n), names.end()) << n;
+    EXPECT_EQ(names.front(), "build-ir");
+    EXPECT_EQ(names.back(), "jit-link");
+}
+
+TEST(Validate, BoxArithmeticDecidesNarrowTreesWithoutZ3) {
+    auto p = treePolicy(200);
+    EXPECT_EQ(classifierOf(*p), "tree");
+    auto good = compiler::validateTranslation(*p);
+    ASSERT_TRUE(good.ok());
+    EXPECT_TRUE(good->ok()) << good->failures[0].detail;
+    EXPECT_GT(good->regions, 10u);
+    EXPECT_EQ(good->solverQueries, 0u);
+    EXPECT_EQ(good->decidedByBoxes, good->regions);
+}
+
+// Every fault is caught both by the box arithmetic and by Z3 alone, naming the table.
+TEST(Validate, FaultsAreCaughtByBoxesAndBySolver) {
+    auto p = treePolicy(200);
+    for (auto fault : {compiler::FaultInjection::DropLeafRow, compiler::FaultInjection::ShiftBound}) {
+        for (bool boxes : {true, false}) {
+            compiler::CompileOptions o;
+            o.fault = fault;
+            auto bad = compiler::validateTranslation(*p, o, {boxes});
+            ASSERT_TRUE(bad.ok());
+            ASSERT_FALSE(bad->ok()) << "fault " << static_cast<int>(fault) << " boxes " << boxes;
+            EXPECT_EQ(bad->failures[0].table, "acl/out/g");
+            EXPECT_NE(bad->failures[0].packet.find("->"), std::string::npos) << bad->failures[0].packet;
+            if (boxes) EXPECT_EQ(bad->solverQueries, 0u);
+            else EXPECT_GT(bad->solverQueries, 0u);
+        }
+    }
+}
+
+TEST(Validate, WrongActionIsCaughtAndNothingIsLinked) {
+    auto p = treePolicy();
+    compiler::CompileOptions o;
+    o.fault = compiler::FaultInjection::WrongAction;
+    compiler::ValidationReport report;
+    auto c = compiler::compileValidated(*p, o, &report);
+    ASSERT_FALSE(c.ok());
+    EXPECT_NE(c.error().message.find("translation validation failed"), std::string::npos);
+    ASSERT_FALSE(report.ok());
+    EXPECT_EQ(report.failures[0].table, "actions/acl/out/g/r0");
+    std::vector<compiler::PassTiming> t;
+    o.validator = compiler::translationValidator();
+    auto obj = compiler::emit(*p, compiler::EmitKind::Obj, o, &t);
+    ASSERT_FALSE(obj.ok());
+    EXPECT_EQ(t.back().pass, "validate");  // no llvm-* step ran
+}
+
+TEST(Jit, CacheRecordsTheValidatedIr) {
+    auto p = treePolicy();
+    compiler::CompileOptions o;
+    o.cacheDir = ::testing::TempDir() + "/sluice-vcache-" + std::to_string(::getpid());
+    std::filesystem::remove_all(o.cacheDir);
+    auto ran = [](const compiler::CompiledPolicy& c, const std::string& pass) {
+        for (const auto& t : c.timings())
+            if (t.pass == pass) return true;
+        return false;
+    };
+    auto plain = compiler::compile(*p, o);  // not validated
+    ASSERT_TRUE(plain.ok());
+    EXPECT_FALSE((*plain)->validated());
+    auto v1 = compiler::compileValidated(*p, o);  // the cached object's IR is validated now
+    ASSERT_TRUE(v1.ok());
+    EXPECT_TRUE((*v1)->fromCache());
+    EXPECT_TRUE(ran(**v1, "validate"));
+    EXPECT_FALSE(ran(**v1, "llvm-codegen"));
+    auto v2 = compiler::compileValidated(*p, o);  // recorded as validated for this IR
+    ASSERT_TRUE(v2.ok());
+    EXPECT_TRUE((*v2)->fromCache());
+    EXPECT_TRUE((*v2)->validated());
+    EXPECT_FALSE(ran(**v2, "validate"));
+    EXPECT_EQ((*v2)->irHash(), (*v1)->irHash());
+    // The key covers code-changing options: another leaf size is another entry.
+    compiler::CompileOptions o2 = o;
+    o2.treeLeafSize = 4;
+    EXPECT_NE(compiler::cacheKey(*p, o), compiler::cacheKey(*p, o2));
+    o2.treeLeafSize = o.treeLeafSize;
+    o2.optLevel = 1;
+    EXPECT_NE(compiler::cacheKey(*p, o), compiler::cacheKey(*p, o2));
+    std::filesystem::remove_all(o.cacheDir);
+}
+
+TEST(Jit, CorruptOrStaleCacheEntriesAreRebuilt) {
+    auto p = treePolicy();
+    compiler::CompileOptions o;
+    o.cacheDir = ::testing::TempDir() + "/sluice-ccache-" + std::to_string(::getpid());
+    std::filesystem::remove_all(o.cacheDir);
+    ASSERT_TRUE(compiler::compileValidated(*p, o).ok());
+    std::string path;
+    for (const auto& e : std::filesystem::directory_iterator(o.cacheDir)) path = e.path().string();
+    ASSERT_FALSE(path.empty());
+    auto mutate = [&](size_t offset, bool truncate) {
+        std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+        f.seekg(static_cast<std::streamoff>(offset));
+        char c = 0;
+        f.get(c);
+        f.seekp(static_cast<std::streamoff>(offset));
+        f.put(static_cast<char>(c ^ 0x5a));
+        f.close();
+        if (truncate) std::filesystem::resize_file(path, std::filesystem::file_size(path) / 2);
+    };
+    sl_meta m{};
+    sl_result r;
+    // 16: the recorded IR hash (stale entry); 2000: object bytes (checksum); truncation.
+    for (auto [offset, truncate] : {std::pair<size_t, bool>{16, false}, {2000, false}, {0, true}}) {
+        mutate(offset, truncate);
+        auto c = compiler::compileValidated(*p, o);
+        ASSERT_TRUE(c.ok()) << c.error().str();
+        EXPECT_FALSE((*c)->fromCache()) << "offset " << offset;
+        EXPECT_TRUE((*c)->validated());
+        (*c)->lookup(0, lang::Direction::Out)(&m, &r);
+        auto again = compiler::compileValidated(*p, o);  // rewritten: a hit again
+        ASSERT_TRUE(again.ok());
+        EXPECT_TRUE((*again)->fromCache());
+    }
+    std::filesystem::remove_all(o.cacheDir);
+}
 }  // namespace
 }  // namespace sluice

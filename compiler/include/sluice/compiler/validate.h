@@ -1,34 +1,42 @@
-// Translation validation (target sluice_tv, Z3 inside): for every classifier table of the
-// lowered pipeline (each group of each layer direction, each route table), proves that the
-// lowered structure (rows + tree / hash / interval / linear scan, on the 64-bit key projection)
-// returns the same rule as the source first-match semantics of the policy model (priority or
-// longest prefix) for every packet. A failure names the table and gives a packet.
+// Translation validation of what ships, and the one-call "compile and validate this policy".
+// Implemented by target sluice_tv (sources in verifier/validate/: Z3 lives in the verifier,
+// which reads the compiler's IR; DESIGN.md 2). Link sluice_tv to use this header.
+//
+// The validator checks the very ir::Module that codegen lowers (the `validate` pass of the
+// compiler's pass table): every classifier table (each group's rules and conditions of each
+// layer direction, each route table) against the source first-match semantics of the policy
+// model -- by exact box arithmetic over the classifier's own regions (tree leaves with the
+// source boxes carried down the tree, interval segments, whole hash / linear tables), Z3 only
+// for what is not an exact box -- and every action, route hop and pipeline binding. A failure
+// names the table and gives a witness packet.
 #pragma once
 
-#include <string>
-#include <vector>
+#include <memory>
 
 #include "sluice/compiler/compiler.h"
 
 namespace sluice::compiler {
 
-struct TvFailure {
-    std::string table;   // "layer/out/group" or "routes/NAME"
-    std::string packet;  // packet text of a witness
-    std::string detail;  // source vs lowered answer
+using TvFailure = ValidationFailure;
+using TvReport = ValidationReport;
+
+struct TvOptions {
+    bool boxes = true;  // false: every region goes to Z3 (tests of the solver path)
 };
 
-struct TvReport {
-    size_t tables = 0;
-    size_t solverQueries = 0;   // Z3 checks
-    size_t decidedCheaply = 0;  // regions decided without Z3 (geometric or concrete checks)
-    double ms = 0;
-    std::vector<TvFailure> failures;
-    bool ok() const { return failures.empty(); }
-};
+// The validator for CompileOptions::validator.
+IrValidator translationValidator(TvOptions options = {});
 
-// Lowers `policy` with `options` (including any fault injection) and validates every table.
+// Compiles with translation validation (options.validator is replaced). A rejected module is
+// an error; `report`, when given, receives the validation report either way.
+Expected<std::unique_ptr<CompiledPolicy>> compileValidated(const lang::Policy& policy,
+                                                           CompileOptions options = {},
+                                                           ValidationReport* report = nullptr);
+
+// Lowers `policy` (including any fault injection in `options`) through the compiler's IR passes
+// and validates the result, without generating code.
 Expected<TvReport> validateTranslation(const lang::Policy& policy,
-                                       const CompileOptions& options = {});
+                                       const CompileOptions& options = {},
+                                       TvOptions tvOptions = {});
 
 }  // namespace sluice::compiler

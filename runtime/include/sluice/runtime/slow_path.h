@@ -38,7 +38,8 @@ std::unique_ptr<SlowPath> makeInterpreterSlowPath(std::shared_ptr<const lang::Po
 // Wraps generated code. `owner` keeps the code (JIT session or loaded object) alive.
 std::unique_ptr<SlowPath> makeCompiledSlowPath(const sl_policy_desc* desc,
                                                std::shared_ptr<void> owner);
-// Compiles `policy` with the compiler module when it is part of the build; an error otherwise.
+// Compiles and translation-validates `policy` (compiler::compileValidated) when the compiler
+// module is part of the build; an error otherwise, or when validation rejects the lowering.
 // `cacheDir`: object cache directory (RunConfig::compileCache); "" = no cache.
 Expected<std::unique_ptr<SlowPath>> compilePolicySlowPath(
     std::shared_ptr<const lang::Policy> policy, const std::string& cacheDir = {});

@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <nlohmann/json.hpp>
 
 #include "command.h"
@@ -25,6 +26,7 @@ struct CtlOptions {
     std::string expect;
 };
 
+constexpr int kRequestTimeoutMs = 10000;  // an ordinary request: stats, sessions, trace
 constexpr int kReloadTimeoutMs = 600000;  // the daemon's deferred-request deadline
 
 std::string socketPath(const CtlOptions& o) {
@@ -33,23 +35,32 @@ std::string socketPath(const CtlOptions& o) {
     return "/run/sluice/sluice.sock";
 }
 
-int send(const CtlOptions& o, nlohmann::json request) {
-    request["format"] = o.prometheus ? "prometheus" : o.json ? "json" : "text";
-    auto raw = rt::controlRequest(socketPath(o), request.dump());
+// One request to the daemon; the reply's "output", or nullopt after printing why there is none
+// (no daemon, a malformed reply, or the daemon's own error).
+std::optional<std::string> exchange(const CtlOptions& o, const nlohmann::json& request,
+                                    int timeoutMs) {
+    auto raw = rt::controlRequest(socketPath(o), request.dump(), timeoutMs);
     if (!raw) {
         std::cerr << "sluice ctl: error: " << raw.error().str() << "\n";
-        return kExitInputError;
+        return std::nullopt;
     }
     auto reply = nlohmann::json::parse(*raw, nullptr, false);
     if (reply.is_discarded() || !reply.is_object()) {
         std::cerr << "sluice ctl: error: malformed reply from the daemon\n";
-        return kExitInputError;
+        return std::nullopt;
     }
     if (!reply.value("ok", false)) {
         std::cerr << "sluice ctl: error: " << reply.value("error", std::string("unknown")) << "\n";
-        return kExitInputError;
+        return std::nullopt;
     }
-    std::string out = reply.value("output", std::string());
+    return reply.value("output", std::string());
+}
+
+int send(const CtlOptions& o, nlohmann::json request) {
+    request["format"] = o.prometheus ? "prometheus" : o.json ? "json" : "text";
+    auto output = exchange(o, request, kRequestTimeoutMs);
+    if (!output) return kExitInputError;
+    std::string out = std::move(*output);
     if (o.json) {  // the daemon's JSON, with the CLI's schema_version
         auto j = nlohmann::json::parse(out, nullptr, false);
         if (j.is_object()) out = withSchema(std::move(j)).dump();
@@ -63,21 +74,9 @@ int send(const CtlOptions& o, nlohmann::json request) {
 // command's exit code (0 swapped, 3 refused by verification or gate, 1 input errors).
 int sendReload(const CtlOptions& o, nlohmann::json request) {
     request["format"] = "json";
-    auto raw = rt::controlRequest(socketPath(o), request.dump(), kReloadTimeoutMs);
-    if (!raw) {
-        std::cerr << "sluice ctl: error: " << raw.error().str() << "\n";
-        return kExitInputError;
-    }
-    auto reply = nlohmann::json::parse(*raw, nullptr, false);
-    if (reply.is_discarded() || !reply.is_object()) {
-        std::cerr << "sluice ctl: error: malformed reply from the daemon\n";
-        return kExitInputError;
-    }
-    if (!reply.value("ok", false)) {
-        std::cerr << "sluice ctl: error: " << reply.value("error", std::string("unknown")) << "\n";
-        return kExitInputError;
-    }
-    auto a = nlohmann::json::parse(reply.value("output", std::string()), nullptr, false);
+    auto output = exchange(o, request, kReloadTimeoutMs);
+    if (!output) return kExitInputError;
+    auto a = nlohmann::json::parse(*output, nullptr, false);
     if (a.is_discarded() || !a.is_object() || !a.contains("exit") || !a["exit"].is_number_integer()) {
         std::cerr << "sluice ctl: error: malformed reload reply from the daemon\n";
         return kExitInputError;

@@ -16,7 +16,7 @@
 #include "antlr4-runtime.h"
 #pragma GCC diagnostic pop
 #include "parse.h"
-#include "spelling.h"
+#include "sluice/support/spelling.h"
 #include "sluice/lang/limits.h"
 
 namespace sluice::lang {

@@ -13,7 +13,7 @@
 #include <unordered_map>
 
 #include "sluice/lang/limits.h"
-#include "spelling.h"
+#include "sluice/support/spelling.h"
 #include "units.h"
 
 namespace sluice::lang {

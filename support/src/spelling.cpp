@@ -1,8 +1,8 @@
-#include "spelling.h"
+#include "sluice/support/spelling.h"
 
 #include <algorithm>
 
-namespace sluice::lang {
+namespace sluice {
 
 size_t editDistance(std::string_view a, std::string_view b) {
     std::vector<size_t> row(b.size() + 1);
@@ -36,4 +36,4 @@ std::string closest(std::string_view name, const std::vector<std::string>& candi
     return best;
 }
 
-}  // namespace sluice::lang
+}  // namespace sluice

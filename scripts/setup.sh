@@ -15,6 +15,7 @@ PACKAGES=(
   nlohmann-json3-dev libcli11-dev libfmt-dev libpcap-dev
   ccache
   iproute2 iputils-ping netcat-openbsd tshark tcpdump ethtool
+  graphviz
 )
 
 missing=()

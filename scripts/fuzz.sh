@@ -12,7 +12,7 @@
 # jobs), SLUICE_FUZZ_ARGS (extra libFuzzer flags, e.g. "-jobs=1 -workers=1").
 set -euo pipefail
 
-targets_all=(parser frame config control packet_text)
+targets_all=(parser frame config control packet_text rsp)
 target="parser"
 seconds=600
 if [ $# -ge 1 ]; then

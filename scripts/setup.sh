@@ -13,7 +13,7 @@ PACKAGES=(
   dpdk dpdk-dev libdpdk-dev
   librapidcheck-dev libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev libcli11-dev libfmt-dev libpcap-dev
-  ccache
+  ccache libssl-dev
   iproute2 iputils-ping netcat-openbsd tshark tcpdump ethtool
   graphviz
 )

@@ -13,7 +13,7 @@ Expected<GatewayConfig> parseGatewayConfig(const std::string& text, const std::s
     json j = json::parse(text, nullptr, false);
     if (j.is_discarded() || !j.is_object()) return err("not a JSON object");
     GatewayConfig c;
-    static const std::set<std::string> kKeys = {"store", "rsp", "watch_interval_ms"};
+    static const std::set<std::string> kKeys = {"store", "rsp", "watch_interval_ms", "relay"};
     for (auto& [k, v] : j.items())
         if (!kKeys.count(k)) return err("unknown key '" + k + "'");
     auto uint = [&](const json& o, const char* name, uint64_t lo, uint64_t hi,
@@ -70,6 +70,25 @@ Expected<GatewayConfig> parseGatewayConfig(const std::string& text, const std::s
         uint32_t id = static_cast<uint32_t>(k["id"].get<uint64_t>());
         if (!ids.insert(id).second) return err("RSP key id " + std::to_string(id) + " twice");
         c.keys.push_back({id, std::vector<uint8_t>(bytes, bytes + n)});
+    }
+    if (j.contains("relay")) {
+        const json& rl = j["relay"];
+        if (!rl.is_object()) return err("'relay' must be an object");
+        static const std::set<std::string> kRelay = {"listen", "port", "host_port"};
+        for (auto& [k, val] : rl.items())
+            if (!kRelay.count(k)) return err("unknown key 'relay." + k + "'");
+        c.relay = true;
+        if (rl.contains("listen")) {
+            if (!rl["listen"].is_string() || !controller::parseAddress(rl["listen"].get<std::string>()))
+                return err("relay.listen must be an IPv4 or IPv6 address");
+            c.relayListen = rl["listen"].get<std::string>();
+        }
+        v = c.relayPort;
+        if (auto s = uint(rl, "port", 0, 65535, v); !s) return s.error();
+        c.relayPort = static_cast<uint16_t>(v);
+        v = c.hostPort;
+        if (auto s = uint(rl, "host_port", 1, 65535, v); !s) return s.error();
+        c.hostPort = static_cast<uint16_t>(v);
     }
     c.replyKey = c.keys.front().id;
     if (r.contains("reply_key")) {

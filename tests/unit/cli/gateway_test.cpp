@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstring>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -224,6 +225,74 @@ TEST_F(Gateway, KeepsAnsweringWhenTheStoreBreaks) {
     EXPECT_GE(stats["store_errors"].get<int>(), 1);
 }
 
+std::vector<uint8_t> vxlanFrame(uint32_t vni, const uint8_t dst[4], uint16_t etherType = 0x0800,
+                                uint8_t flags = 0x08) {
+    std::vector<uint8_t> f = {flags, 0, 0, 0, uint8_t(vni >> 16), uint8_t(vni >> 8), uint8_t(vni), 0};
+    const uint8_t eth[14] = {0x02, 0xaa, 0, 0, 0, 0x01, 0x02, 0xbb, 0, 0, 0, 0x02,
+                             uint8_t(etherType >> 8), uint8_t(etherType)};
+    f.insert(f.end(), eth, eth + 14);
+    uint8_t ip[20] = {0x45, 0, 0, 28, 0, 1, 0, 0, 64, 17, 0, 0, 10, 1, 0, 9};
+    std::memcpy(ip + 16, dst, 4);
+    f.insert(f.end(), ip, ip + 20);
+    const uint8_t udp[8] = {0x30, 0x39, 0x00, 0x35, 0, 8, 0, 0};
+    f.insert(f.end(), udp, udp + 8);
+    return f;
+}
+
+TEST_F(Gateway, RelaysMissesToTheOwningHost) {
+    // The VM's "host" is a socket of this test on 127.0.0.2.
+    int host = ::socket(AF_INET, SOCK_DGRAM, 0);
+    sockaddr_in ha{};
+    ha.sin_family = AF_INET;
+    ha.sin_addr.s_addr = htonl(0x7f000002);
+    ASSERT_EQ(::bind(host, reinterpret_cast<sockaddr*>(&ha), sizeof ha), 0);
+    socklen_t hl = sizeof ha;
+    ::getsockname(host, reinterpret_cast<sockaddr*>(&ha), &hl);
+    ASSERT_EQ(sluice("ctl vm --store " + store_ + " add 100 10.1.0.5 --host 127.0.0.2 --mac 02:00:00:00:00:05"), 0);
+    auto cfg = writeConfig(R"({"store": "vpc.store", "watch_interval_ms": 20,
+        "relay": {"listen": "127.0.0.1", "port": 0, "host_port": )" + std::to_string(ntohs(ha.sin_port)) + R"(},
+        "rsp": {"listen": "127.0.0.1", "port": 0, "keys": [{"id": 1, "key": ")" + kKeyHex + R"("}]}})");
+    ASSERT_GT(start(cfg), 0);
+    std::smatch m;
+    std::string err = slurp(errPath_);
+    std::regex relayLine(R"(VXLAN relay on 127\.0\.0\.1:(\d+))");
+    ASSERT_TRUE(std::regex_search(err, m, relayLine)) << err;
+    connectTo(std::stoi(m[1]));
+    const uint8_t vm[4] = {10, 1, 0, 5}, nobody[4] = {10, 1, 0, 99};
+    // Drops first (nothing may reach the host), then the one packet that is relayed.
+    auto send = [&](const std::vector<uint8_t>& f) {
+        ASSERT_EQ(::send(sock_, f.data(), f.size(), 0), static_cast<ssize_t>(f.size()));
+    };
+    send(vxlanFrame(100, nobody));          // unknown destination
+    send(vxlanFrame(101, vm));              // the VM is in VNI 100 only
+    send(vxlanFrame(100, vm, 0x0806));      // ARP: not IP
+    send(vxlanFrame(100, vm, 0x0800, 0));   // no VNI flag
+    send(std::vector<uint8_t>(20, 0x08));   // too short
+    auto frame = vxlanFrame(100, vm);
+    send(frame);
+    pollfd p{host, POLLIN, 0};
+    ASSERT_EQ(::poll(&p, 1, 5000), 1);
+    uint8_t got[2048];
+    ssize_t n = ::recv(host, got, sizeof got, 0);
+    ASSERT_EQ(n, static_cast<ssize_t>(frame.size()));
+    // The same VXLAN payload with the inner destination MAC set to the VM's.
+    const uint8_t vmMac[6] = {2, 0, 0, 0, 0, 5};
+    EXPECT_EQ(std::memcmp(got + 8, vmMac, 6), 0);
+    EXPECT_EQ(std::memcmp(got, frame.data(), 8), 0);
+    EXPECT_EQ(std::memcmp(got + 14, frame.data() + 14, frame.size() - 14), 0);
+    EXPECT_EQ(::poll(&p, 1, 200), 0) << "a dropped packet reached the host";
+    int code = -1;
+    auto stats = stop(code);
+    ::close(host);
+    EXPECT_EQ(code, 0);
+    ASSERT_TRUE(stats.contains("relay")) << stats.dump();
+    EXPECT_EQ(stats["relay"]["relayed"], 1);
+    EXPECT_EQ(stats["relay"]["drops"]["unknown_destination"], 2);
+    EXPECT_EQ(stats["relay"]["drops"]["not_ip"], 1);
+    EXPECT_EQ(stats["relay"]["drops"]["no_vni"], 1);
+    EXPECT_EQ(stats["relay"]["drops"]["too_short"], 1);
+}
+
 TEST_F(Gateway, ConfigErrorsExitOne) {
     auto bad = [&](const std::string& body, const std::string& why) {
         int code = sluice("gateway " + writeConfig(body));
@@ -239,6 +308,10 @@ TEST_F(Gateway, ConfigErrorsExitOne) {
         "port must be");
     bad(R"({"store": "s", "rsp": {"listen": "nowhere", "keys": [{"id": 1, "key": ")" + kKeyHex + R"("}]}})",
         "rsp.listen");
+    bad(R"({"store": "s", "relay": {"port": "x"}, "rsp": {"keys": [{"id": 1, "key": ")" + kKeyHex + R"("}]}})",
+        "port must be");
+    bad(R"({"store": "s", "relay": {"mtu": 1}, "rsp": {"keys": [{"id": 1, "key": ")" + kKeyHex + R"("}]}})",
+        "unknown key 'relay.mtu'");
     bad(R"({"store": "s", "rsp": {"reply_key": 2, "keys": [{"id": 1, "key": ")" + kKeyHex + R"("}]}})",
         "reply_key");
     // A corrupt store at start: refused (exit 1), naming the file.

@@ -27,6 +27,11 @@ struct GatewayConfig {
     uint32_t replyKey = 0;
     size_t maxPeers = 4096;       // learners with a replay window
     uint32_t watchIntervalMs = 50;
+    // The relay of forwarding-cache misses (VXLAN over UDP), when "relay" is configured.
+    bool relay = false;
+    std::string relayListen = "0.0.0.0";
+    uint16_t relayPort = 4789;  // 0: any free port (tests)
+    uint16_t hostPort = 4789;   // the VXLAN port of the hosts packets are relayed to
 };
 
 // Parses the JSON config (unknown keys refused; bounds as docs/gateway.md lists). Relative

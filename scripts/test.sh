@@ -15,7 +15,9 @@ if [[ -z "$asan" ]]; then asan=$([[ $# -eq 0 ]] && echo 1 || echo 0); fi
 # Only the runtime test binaries and the CLI the namespace tests start are built with the
 # asan-ubsan preset (build/asan-ubsan), not the whole tree: CI stays well inside its time.
 targets=(runtime_parser_test runtime_ring_test runtime_pcap_test runtime_config_test
-         runtime_hardening_test runtime_control_protocol_test runtime_netns_test)
+         runtime_hardening_test runtime_control_protocol_test runtime_netns_test
+         rsp_hmac_test rsp_replay_window_test rsp_codec_test controller_store_test
+         gateway_responder_test cli_ctl_vm_test cli_gateway_test fuzz_rsp gateway_netns_test)
 cmake --preset asan-ubsan >/dev/null
 cmake --build --preset asan-ubsan --target "${targets[@]}"
 export ASAN_OPTIONS="abort_on_error=1:halt_on_error=1"
@@ -26,8 +28,10 @@ for t in "${targets[@]}"; do
   exe=$(find "$bin" -type f -name "$t" -perm -u+x | head -1)
   [[ -n "$exe" ]] || { echo "asan: $t not built" >&2; status=1; continue; }
   echo "== asan-ubsan: $t"
-  if [[ "$t" == runtime_netns_test ]]; then
+  if [[ "$t" == runtime_netns_test || "$t" == gateway_netns_test ]]; then
     flock /tmp/sluice-netns.lock "$exe" || status=1
+  elif [[ "$t" == fuzz_rsp ]]; then
+    "$exe" tests/fuzz/corpus/rsp || status=1
   else
     "$exe" || status=1
   fi

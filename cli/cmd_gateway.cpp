@@ -1,7 +1,7 @@
 // `sluice gateway CONFIG`: the on-demand forwarding gateway (docs/gateway.md). Today it answers
 // RSP from the controller's store and follows the store's revision; the VXLAN relay of
-// forwarding-cache misses is still to come. SIGTERM or SIGINT end it; the counters are then
-// printed to stdout as one JSON object.
+// forwarding-cache misses runs on a kernel UDP socket. SIGTERM or SIGINT end it; the counters
+// are then printed to stdout as one JSON object (SIGUSR1: one line of them at once).
 #include <atomic>
 #include <csignal>
 #include <iostream>
@@ -12,9 +12,10 @@
 namespace sluice::cli {
 namespace {
 
-std::atomic<bool> gStop{false};
+std::atomic<bool> gStop{false}, gDump{false};
 
 void onSignal(int) { gStop.store(true); }
+void onDump(int) { gDump.store(true); }
 
 int runGatewayCommand(const std::string& path) {
     auto text = readInputOrReport(path, kConfigFileLimits);
@@ -29,8 +30,10 @@ int runGatewayCommand(const std::string& path) {
     sigemptyset(&sa.sa_mask);
     sigaction(SIGTERM, &sa, nullptr);
     sigaction(SIGINT, &sa, nullptr);
+    sa.sa_handler = onDump;
+    sigaction(SIGUSR1, &sa, nullptr);
     std::signal(SIGPIPE, SIG_IGN);
-    return gateway::runGateway(*config, gStop, std::cerr, std::cout) == 0 ? kExitOk
+    return gateway::runGateway(*config, gStop, std::cerr, std::cout, &gDump) == 0 ? kExitOk
                                                                           : kExitInputError;
 }
 

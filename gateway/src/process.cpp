@@ -70,7 +70,7 @@ int openSocket(const std::string& listen, uint16_t listenPort, const char* what,
 }  // namespace
 
 int runGateway(const GatewayConfig& c, const std::atomic<bool>& stop, std::ostream& log,
-               std::ostream& stats) {
+               std::ostream& stats, std::atomic<bool>* dump) {
     rsp::Keyring keys;
     for (const auto& k : c.keys) {
         if (keys.add(k.id, k.bytes.data(), k.bytes.size()) != rsp::RspError::None) {
@@ -106,12 +106,34 @@ int runGateway(const GatewayConfig& c, const std::atomic<bool>& stop, std::ostre
     if (c.relay) log << ", VXLAN relay on " << relayBound;
     log << std::endl;
 
+    auto printStats = [&] {
+        nlohmann::json refused = nlohmann::json::object();
+        const auto& rc = responder.rspCounters();
+        for (size_t i = 1; i < rsp::kRspErrorCount; ++i)
+            if (rc.byReason[i] != 0) refused[rsp::errorName(static_cast<rsp::RspError>(i))] = rc.byReason[i];
+        const auto& g = responder.counters();
+        nlohmann::json j = {
+            {"revision", revision}, {"table_loads", tableLoads}, {"store_errors", storeErrors},
+            {"rsp", {{"accepted", rc.accepted()}, {"refused", refused}, {"truncated", truncated},
+                     {"learn_queries", g.learnQueries}, {"reconcile_queries", g.reconcileQueries},
+                     {"replies", g.replies},
+                     {"entries", {{"changed", g.changed}, {"unchanged", g.unchanged},
+                                  {"deleted", g.deleted}, {"unknown", g.unknown}}}}}};
+        if (c.relay) {
+            nlohmann::json drops = nlohmann::json::object();
+            for (size_t i = 0; i < kRelayDropCount; ++i)
+                drops[relayDropName(static_cast<RelayDrop>(i))] = relay.drops[i];
+            j["relay"] = {{"relayed", relay.relayed}, {"drops", drops}, {"send_errors", relaySendErrors}};
+        }
+        stats << j.dump() << std::endl;
+    };
     using Clock = std::chrono::steady_clock;
     auto nextWatch = Clock::now() + std::chrono::milliseconds(c.watchIntervalMs);
     uint8_t in[rsp::kMaxMessageBytes + 1], out[rsp::kMaxMessageBytes];
     static uint8_t frame[9216];  // the largest jumbo frame
     bool storeFailing = false;
     while (!stop.load(std::memory_order_relaxed)) {
+        if (dump != nullptr && dump->exchange(false)) printStats();
         auto now = Clock::now();
         if (now >= nextWatch) {
             nextWatch = now + std::chrono::milliseconds(c.watchIntervalMs);
@@ -181,25 +203,7 @@ int runGateway(const GatewayConfig& c, const std::atomic<bool>& stop, std::ostre
     if (relayFd >= 0) ::close(relayFd);
     ::close(fd);
 
-    nlohmann::json refused = nlohmann::json::object();
-    const auto& rc = responder.rspCounters();
-    for (size_t i = 1; i < rsp::kRspErrorCount; ++i)
-        if (rc.byReason[i] != 0) refused[rsp::errorName(static_cast<rsp::RspError>(i))] = rc.byReason[i];
-    const auto& g = responder.counters();
-    nlohmann::json j = {
-        {"revision", revision}, {"table_loads", tableLoads}, {"store_errors", storeErrors},
-        {"rsp", {{"accepted", rc.accepted()}, {"refused", refused}, {"truncated", truncated},
-                 {"learn_queries", g.learnQueries}, {"reconcile_queries", g.reconcileQueries},
-                 {"replies", g.replies},
-                 {"entries", {{"changed", g.changed}, {"unchanged", g.unchanged},
-                              {"deleted", g.deleted}, {"unknown", g.unknown}}}}}};
-    if (c.relay) {
-        nlohmann::json drops = nlohmann::json::object();
-        for (size_t i = 0; i < kRelayDropCount; ++i)
-            drops[relayDropName(static_cast<RelayDrop>(i))] = relay.drops[i];
-        j["relay"] = {{"relayed", relay.relayed}, {"drops", drops}, {"send_errors", relaySendErrors}};
-    }
-    stats << j.dump() << std::endl;
+    printStats();
     return 0;
 }
 

@@ -105,7 +105,13 @@ protected:
         ::waitpid(pid_, &status, 0);
         pid_ = -1;
         code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-        return nlohmann::json::parse(slurp(outPath_), nullptr, false);
+        return lastLine();
+    }
+    // The last counters line the gateway printed.
+    nlohmann::json lastLine() {
+        std::string out = slurp(outPath_);
+        if (!out.empty() && out.back() == '\n') out.pop_back();
+        return nlohmann::json::parse(out.substr(out.rfind('\n') + 1), nullptr, false);
     }
     void connectTo(int port) {
         sock_ = ::socket(AF_INET, SOCK_DGRAM, 0);
@@ -156,6 +162,14 @@ TEST_F(Gateway, LearnsFollowsAMoveAndRefusesForgeries) {
     EXPECT_EQ(r.entries[0].underlay, rsp::IpAddress::v4(192, 168, 0, 2));
     uint64_t version = r.entries[0].version;
     EXPECT_EQ(version, 1u);
+    // SIGUSR1: the counters while it runs.
+    ::kill(pid_, SIGUSR1);
+    for (auto end = Clock::now() + std::chrono::seconds(10); Clock::now() < end && slurp(outPath_).empty();)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    auto live = lastLine();
+    ASSERT_TRUE(live.is_object()) << slurp(outPath_);
+    EXPECT_EQ(live["rsp"]["accepted"], 1);
+    EXPECT_EQ(live["rsp"]["learn_queries"], 1);
 
     // Refused and unanswered: the same query again, a forgery, an oversized datagram.
     ASSERT_EQ(::send(sock_, learn.data(), learn.size(), 0), static_cast<ssize_t>(learn.size()));

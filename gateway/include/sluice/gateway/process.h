@@ -42,7 +42,8 @@ Expected<GatewayConfig> parseGatewayConfig(const std::string& text, const std::s
 // watchIntervalMs and the table rebuilt when it moves. Start and store problems go to `log`;
 // the counters are printed to `stats` as one JSON object when it ends. Returns 0, or 1 when
 // the socket or the store cannot be set up.
+// When `dump` is set the loop prints the counters at once (and clears it): SIGUSR1.
 int runGateway(const GatewayConfig& config, const std::atomic<bool>& stop, std::ostream& log,
-               std::ostream& stats);
+               std::ostream& stats, std::atomic<bool>* dump = nullptr);
 
 }  // namespace sluice::gateway

@@ -42,8 +42,10 @@ int usage(const std::string& msg) {
 }
 
 nlohmann::json vmJson(const VmKey& k, const controller::VmEntry& e) {
-    return {{"vni", k.vni}, {"ip", controller::formatAddress(k.ip)},
-            {"host", controller::formatAddress(e.host)}, {"mac", controller::formatMac(e.mac)},
+    return {{"vni", k.vni},
+            {"ip", controller::formatAddress(k.ip)},
+            {"host", controller::formatAddress(e.host)},
+            {"mac", controller::formatMac(e.mac)},
             {"version", e.version}};
 }
 
@@ -67,7 +69,7 @@ int report(const VmOptions& o, const std::string& verb, const CommitResult& r,
            const nlohmann::json& vm) {
     static const char* kNames[] = {"committed", "conflict", "refused", "failed"};
     const char* result = kNames[static_cast<int>(r.outcome)];
-    int code = r.ok() ? kExitOk
+    int code = r.ok()                                       ? kExitOk
                : r.outcome == CommitResult::Outcome::Failed ? kExitInputError
                                                             : kExitViolation;
     if (o.json) {
@@ -77,7 +79,8 @@ int report(const VmOptions& o, const std::string& verb, const CommitResult& r,
         return code;
     }
     if (!r.ok()) {
-        std::cerr << "sluice ctl vm: error: " << (r.outcome == CommitResult::Outcome::Failed ? "" : std::string(result) + ": ")
+        std::cerr << "sluice ctl vm: error: "
+                  << (r.outcome == CommitResult::Outcome::Failed ? "" : std::string(result) + ": ")
                   << r.message << "\n";
         return code;
     }
@@ -135,8 +138,7 @@ int runDelete(const VmOptions& o) {
     w.vm = *key;
     w.expectVersion = o.expectVersion;
     auto r = controller::openFileStore(storePath(o))->commit({w});
-    return report(o, "deleted", r,
-                  {{"vni", key->vni}, {"ip", controller::formatAddress(key->ip)}});
+    return report(o, "deleted", r, {{"vni", key->vni}, {"ip", controller::formatAddress(key->ip)}});
 }
 
 int runList(const VmOptions& o) {
@@ -175,7 +177,8 @@ void setupCtlVm(CLI::App& app, int& exitCode) {
         return;  // no ctl command in this build
     }
     auto o = std::make_shared<VmOptions>();
-    auto* vm = ctl->add_subcommand("vm", "The controller's VM-to-host table (programs the gateways' store)");
+    auto* vm = ctl->add_subcommand(
+        "vm", "The controller's VM-to-host table (programs the gateways' store)");
     vm->add_option("--store", o->store,
                    "Store file (default $SLUICE_STORE or /var/lib/sluice/controller.store)");
     vm->require_subcommand(1);
@@ -192,16 +195,19 @@ void setupCtlVm(CLI::App& app, int& exitCode) {
     add->add_option("--mac", o->mac, "The VM's MAC")->required();
     add->callback([o, &exitCode] { exitCode = runPut(*o, true); });
 
-    auto* move = vm->add_subcommand("move", "Move a VM to another host (compare-and-swap on its version)");
+    auto* move =
+        vm->add_subcommand("move", "Move a VM to another host (compare-and-swap on its version)");
     keyArgs(move);
     move->add_option("--host", o->host, "Underlay address of the new host")->required();
     move->add_option("--mac", o->mac, "A new MAC (default: unchanged)");
-    move->add_option("--expect-version", o->expectVersion, "Refuse (exit 3) unless the VM is at this version");
+    move->add_option("--expect-version", o->expectVersion,
+                     "Refuse (exit 3) unless the VM is at this version");
     move->callback([o, &exitCode] { exitCode = runPut(*o, false); });
 
     auto* del = vm->add_subcommand("del", "Delete a VM");
     keyArgs(del);
-    del->add_option("--expect-version", o->expectVersion, "Refuse (exit 3) unless the VM is at this version");
+    del->add_option("--expect-version", o->expectVersion,
+                    "Refuse (exit 3) unless the VM is at this version");
     del->callback([o, &exitCode] { exitCode = runDelete(*o); });
 
     auto* list = vm->add_subcommand("list", "List the VMs (all, or one VNI's)");

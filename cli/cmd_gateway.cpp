@@ -34,7 +34,7 @@ int runGatewayCommand(const std::string& path) {
     sigaction(SIGUSR1, &sa, nullptr);
     std::signal(SIGPIPE, SIG_IGN);
     return gateway::runGateway(*config, gStop, std::cerr, std::cout, &gDump) == 0 ? kExitOk
-                                                                          : kExitInputError;
+                                                                                  : kExitInputError;
 }
 
 void setupGateway(CLI::App& app, int& exitCode) {

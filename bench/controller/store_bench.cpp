@@ -41,7 +41,8 @@ int main(int argc, char** argv) {
     namespace fs = std::filesystem;
     fs::path dir = argc > 1 ? fs::path(argv[1]) : fs::temp_directory_path();
     size_t maxVms = argc > 2 ? std::strtoul(argv[2], nullptr, 10) : 1000000;
-    std::printf("| VMs | file MB | commit one move ms | gateway reload ms (read + check + table) |\n");
+    std::printf(
+        "| VMs | file MB | commit one move ms | gateway reload ms (read + check + table) |\n");
     std::printf("| --- | --- | --- | --- |\n");
     for (size_t n : {size_t(10), size_t(1000), size_t(100000), size_t(1000000)}) {
         if (n > maxVms) break;
@@ -54,7 +55,9 @@ int main(int argc, char** argv) {
                 controller::Write w;
                 w.vm = {100, v4(0x0a000000u + uint32_t(done))};
                 w.vmValue = {v4(0xc0a80000u + uint32_t(done % 4096)),
-                             controller::Mac{{2, 0, 0, uint8_t(done >> 16), uint8_t(done >> 8), uint8_t(done)}}, 0};
+                             controller::Mac{
+                                 {2, 0, 0, uint8_t(done >> 16), uint8_t(done >> 8), uint8_t(done)}},
+                             0};
                 ws.push_back(w);
             }
             if (!store->commit(ws).ok()) {

@@ -72,8 +72,10 @@ Row measure(Setup& s, size_t batch, size_t vms, int iters) {
     for (int run = 0; run < 7; ++run) {
         gateway::RspResponder gw(s.keys, 1, 2, 16, 1);
         rsp::Receiver learner(s.keys, 4);
-        std::vector<std::vector<uint8_t>> queries(iters, std::vector<uint8_t>(rsp::kMaxMessageBytes));
-        std::vector<std::vector<uint8_t>> replies(iters, std::vector<uint8_t>(rsp::kMaxMessageBytes));
+        std::vector<std::vector<uint8_t>> queries(iters,
+                                                  std::vector<uint8_t>(rsp::kMaxMessageBytes));
+        std::vector<std::vector<uint8_t>> replies(iters,
+                                                  std::vector<uint8_t>(rsp::kMaxMessageBytes));
         std::vector<size_t> qlen(iters), rlen(iters);
         std::vector<rsp::QueryBatch> batches;
         for (int i = 0; i < iters; ++i) batches.push_back(makeQuery(batch, vms, seq++));
@@ -122,7 +124,8 @@ int main(int argc, char** argv) {
         size_t sent = 0;
         for (int i = 0; i < n; ++i) {
             size_t qlen = 0;
-            rsp::encodeQueries(makeQuery(batch, 1000, uint64_t(i) + 1), s.keys, q.data(), q.size(), qlen);
+            rsp::encodeQueries(makeQuery(batch, 1000, uint64_t(i) + 1), s.keys, q.data(), q.size(),
+                               qlen);
             sent += gw.handle(q.data(), qlen, r.data(), r.size()) > 0;
         }
         return sent == size_t(n) ? 0 : 1;
@@ -131,7 +134,9 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "usage: rsp_bench [--handle N BATCH]\n");
         return 2;
     }
-    std::printf("| VMs in table | destinations per query | query bytes | reply bytes | learner encode ns | gateway answer ns | learner decode ns | gateway answer ns per destination |\n");
+    std::printf(
+        "| VMs in table | destinations per query | query bytes | reply bytes | learner encode ns | "
+        "gateway answer ns | learner decode ns | gateway answer ns per destination |\n");
     std::printf("| --- | --- | --- | --- | --- | --- | --- | --- |\n");
     for (size_t vms : {size_t(1000), size_t(100000)}) {
         for (size_t batch : {size_t(1), size_t(8), size_t(24)}) {

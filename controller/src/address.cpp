@@ -24,9 +24,12 @@ std::optional<Address> parseAddress(std::string_view text) {
 
 std::string formatAddress(const Address& a) {
     char buf[INET6_ADDRSTRLEN] = {};
-    if (a.family == 4) inet_ntop(AF_INET, a.bytes.data(), buf, sizeof buf);
-    else if (a.family == 6) inet_ntop(AF_INET6, a.bytes.data(), buf, sizeof buf);
-    else return "?";
+    if (a.family == 4)
+        inet_ntop(AF_INET, a.bytes.data(), buf, sizeof buf);
+    else if (a.family == 6)
+        inet_ntop(AF_INET6, a.bytes.data(), buf, sizeof buf);
+    else
+        return "?";
     return buf;
 }
 

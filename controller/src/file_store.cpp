@@ -23,7 +23,7 @@ std::string sysError(const std::string& what, const std::string& path) {
 }
 
 class FileLock {
-public:
+  public:
     explicit FileLock(const std::string& path) {
         fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
         if (fd_ >= 0 && ::flock(fd_, LOCK_EX) != 0) {
@@ -36,7 +36,7 @@ public:
     }
     bool held() const { return fd_ >= 0; }
 
-private:
+  private:
     int fd_ = -1;
 };
 
@@ -52,11 +52,11 @@ bool writeAll(int fd, const std::string& data) {
 }
 
 class FileStore final : public Store {
-public:
+  public:
     FileStore(std::string path, StoreLimits limits) : path_(std::move(path)), limits_(limits) {}
 
     Expected<Tables> read() override {
-        struct stat st{};
+        struct stat st {};
         if (::stat(path_.c_str(), &st) != 0 && errno == ENOENT) return Tables{};
         // The one reader of operator-supplied files: regular files only, bounded.
         InputLimits lim{limits_.maxFileBytes, 4096, true};
@@ -74,7 +74,7 @@ public:
             if (errno == ENOENT) return uint64_t{0};
             return makeError(sysError("cannot open", path_));
         }
-        struct stat st{};
+        struct stat st {};
         if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
             ::close(fd);
             return makeError(path_ + ": not a regular file");
@@ -96,7 +96,8 @@ public:
         if (!r.ok()) return r;
         std::string data = serializeTables(*t);
         if (data.size() > limits_.maxFileBytes)
-            return {Outcome::Refused, t->revision - 1, "the store file would exceed its size limit", 0};
+            return {Outcome::Refused, t->revision - 1, "the store file would exceed its size limit",
+                    0};
         std::string tmp = path_ + ".tmp." + std::to_string(::getpid());
         int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
         if (fd < 0) return {Outcome::Failed, t->revision - 1, sysError("cannot create", tmp), 0};
@@ -119,7 +120,7 @@ public:
 
     std::string describe() const override { return "file " + path_; }
 
-private:
+  private:
     std::string path_;
     StoreLimits limits_;
 };

@@ -7,7 +7,7 @@ namespace sluice::controller {
 namespace {
 
 class MemoryStore final : public Store {
-public:
+  public:
     explicit MemoryStore(StoreLimits limits) : limits_(limits) {}
 
     Expected<Tables> read() override {
@@ -24,7 +24,7 @@ public:
     }
     std::string describe() const override { return "memory"; }
 
-private:
+  private:
     std::mutex mu_;
     StoreLimits limits_;
     Tables tables_;

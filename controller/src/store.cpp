@@ -1,7 +1,7 @@
 // applyWrites: the one place where a commit's rules live (every store calls it).
-#include <string>
-
 #include "sluice/controller/store.h"
+
+#include <string>
 
 namespace sluice::controller {
 namespace {
@@ -35,8 +35,9 @@ CommitResult applyWrites(Tables& t, const std::vector<Write>& writes, const Stor
     };
     if (writes.empty()) return fail(Outcome::Refused, 0, "nothing to commit");
     if (writes.size() > limits.maxWritesPerCommit)
-        return fail(Outcome::Refused, 0,
-                    "more than " + std::to_string(limits.maxWritesPerCommit) + " writes in one commit");
+        return fail(
+            Outcome::Refused, 0,
+            "more than " + std::to_string(limits.maxWritesPerCommit) + " writes in one commit");
     if (t.revision == kAnyVersion - 1) return fail(Outcome::Refused, 0, "revision space exhausted");
     // Checked on a copy of the touched records' state, so that a later write in the same commit
     // sees an earlier one (add then move in one commit works) and a failure changes nothing.
@@ -61,11 +62,12 @@ CommitResult applyWrites(Tables& t, const std::vector<Write>& writes, const Stor
                 if (!validFamily(w.vmValue.host))
                     return fail(Outcome::Refused, i, "host underlay address missing");
                 if (!isUnicastMac(w.vmValue.mac))
-                    return fail(Outcome::Refused, i, "MAC " + formatMac(w.vmValue.mac) +
-                                                         " is not a unicast address");
-                if (it == next.vms.end() && next.vms.size() >= limits.maxVms)
                     return fail(Outcome::Refused, i,
-                                "the store holds its limit of " + std::to_string(limits.maxVms) + " VMs");
+                                "MAC " + formatMac(w.vmValue.mac) + " is not a unicast address");
+                if (it == next.vms.end() && next.vms.size() >= limits.maxVms)
+                    return fail(
+                        Outcome::Refused, i,
+                        "the store holds its limit of " + std::to_string(limits.maxVms) + " VMs");
                 VmEntry e = w.vmValue;
                 e.version = rev;
                 next.vms[w.vm] = e;
@@ -79,7 +81,8 @@ CommitResult applyWrites(Tables& t, const std::vector<Write>& writes, const Stor
                 auto it = next.routes.find(w.route);
                 uint64_t current = it == next.routes.end() ? 0 : it->second.version;
                 bool del = w.op == Write::Op::DeleteRoute;
-                if (auto p = casProblem(w.expectVersion, current, del, routeName(w.route)); !p.empty())
+                if (auto p = casProblem(w.expectVersion, current, del, routeName(w.route));
+                    !p.empty())
                     return fail(Outcome::Conflict, i, p);
                 if (del) {
                     next.routes.erase(it);

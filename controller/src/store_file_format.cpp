@@ -55,7 +55,8 @@ std::string serializeTables(const Tables& t) {
     s += "\nrevision " + std::to_string(t.revision) + "\n";
     for (const auto& [k, v] : t.vms) {
         s += "vm " + std::to_string(k.vni) + " " + formatAddress(k.ip) + " " +
-             formatAddress(v.host) + " " + formatMac(v.mac) + " " + std::to_string(v.version) + "\n";
+             formatAddress(v.host) + " " + formatMac(v.mac) + " " + std::to_string(v.version) +
+             "\n";
     }
     for (const auto& [k, v] : t.routes) {
         s += "route " + std::to_string(k.vni) + " " + formatPrefix(k.prefix) + " " +
@@ -74,7 +75,8 @@ Expected<Tables> parseTables(std::string_view text, const std::string& path,
     };
     // The trailer first: a file cut short or changed anywhere is refused before its records
     // are believed.
-    if (text.empty() || text.back() != '\n') return err(1, 1, "the store file is truncated (no final newline)");
+    if (text.empty() || text.back() != '\n')
+        return err(1, 1, "the store file is truncated (no final newline)");
     size_t lastStart = text.rfind('\n', text.size() - 2);
     lastStart = lastStart == std::string_view::npos ? 0 : lastStart + 1;
     std::string_view body = text.substr(0, lastStart);
@@ -99,7 +101,8 @@ Expected<Tables> parseTables(std::string_view text, const std::string& path,
         ++lineNo;
         if (lineNo == 1) {
             if (line != kFormatLine)
-                return err(1, 1, "not a sluice store file (expected '" + std::string(kFormatLine) + "')");
+                return err(1, 1,
+                           "not a sluice store file (expected '" + std::string(kFormatLine) + "')");
             continue;
         }
         auto f = fields(line);
@@ -115,7 +118,8 @@ Expected<Tables> parseTables(std::string_view text, const std::string& path,
         auto version = [&](const Field& fv) -> Expected<uint64_t> {
             auto v = parseU64(fv.text);
             if (!v || *v == 0 || *v > t.revision)
-                return err(lineNo, fv.col, "version must be 1 .. the revision " + std::to_string(t.revision));
+                return err(lineNo, fv.col,
+                           "version must be 1 .. the revision " + std::to_string(t.revision));
             return *v;
         };
         if (f[0].text == "vm") {
@@ -135,7 +139,8 @@ Expected<Tables> parseTables(std::string_view text, const std::string& path,
             if (!t.vms.emplace(VmKey{*vni, *ip}, VmEntry{*host, *mac, *v}).second)
                 return err(lineNo, f[2].col, "duplicate VM");
         } else if (f[0].text == "route") {
-            if (f.size() != 5) return err(lineNo, 1, "expected 'route VNI PREFIX NEXT_HOP VERSION'");
+            if (f.size() != 5)
+                return err(lineNo, 1, "expected 'route VNI PREFIX NEXT_HOP VERSION'");
             auto vni = parseVni(f[1].text);
             if (!vni) return err(lineNo, f[1].col, "bad VNI");
             auto prefix = parsePrefix(f[2].text);
@@ -155,8 +160,9 @@ Expected<Tables> parseTables(std::string_view text, const std::string& path,
     }
     if (!sawRevision) return err(lineNo + 1, 1, "no 'revision N' line");
     if (records != *count)
-        return err(lineNo + 1, tf[1].col, "the trailer counts " + std::to_string(*count) +
-                                              " records, the file has " + std::to_string(records));
+        return err(lineNo + 1, tf[1].col,
+                   "the trailer counts " + std::to_string(*count) + " records, the file has " +
+                       std::to_string(records));
     return t;
 }
 

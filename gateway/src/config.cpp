@@ -38,7 +38,8 @@ Expected<GatewayConfig> parseGatewayConfig(const std::string& text, const std::s
     c.watchIntervalMs = static_cast<uint32_t>(v);
     if (!j.contains("rsp") || !j["rsp"].is_object()) return err("'rsp' is required");
     const json& r = j["rsp"];
-    static const std::set<std::string> kRsp = {"listen", "port", "sender", "keys", "reply_key", "max_peers"};
+    static const std::set<std::string> kRsp = {"listen", "port",      "sender",
+                                               "keys",   "reply_key", "max_peers"};
     for (auto& [k, val] : r.items())
         if (!kRsp.count(k)) return err("unknown key 'rsp." + k + "'");
     if (r.contains("listen")) {
@@ -79,7 +80,8 @@ Expected<GatewayConfig> parseGatewayConfig(const std::string& text, const std::s
             if (!kRelay.count(k)) return err("unknown key 'relay." + k + "'");
         c.relay = true;
         if (rl.contains("listen")) {
-            if (!rl["listen"].is_string() || !controller::parseAddress(rl["listen"].get<std::string>()))
+            if (!rl["listen"].is_string() ||
+                !controller::parseAddress(rl["listen"].get<std::string>()))
                 return err("relay.listen must be an IPv4 or IPv6 address");
             c.relayListen = rl["listen"].get<std::string>();
         }
@@ -92,7 +94,8 @@ Expected<GatewayConfig> parseGatewayConfig(const std::string& text, const std::s
     }
     c.replyKey = c.keys.front().id;
     if (r.contains("reply_key")) {
-        if (!r["reply_key"].is_number_unsigned() || !ids.count(static_cast<uint32_t>(r["reply_key"].get<uint64_t>())))
+        if (!r["reply_key"].is_number_unsigned() ||
+            !ids.count(static_cast<uint32_t>(r["reply_key"].get<uint64_t>())))
             return err("rsp.reply_key must be one of the ids in rsp.keys");
         c.replyKey = static_cast<uint32_t>(r["reply_key"].get<uint64_t>());
     }

@@ -1,5 +1,7 @@
 // The gateway's control loop: one UDP socket for RSP (the kernel's stack: RSP is a control
 // protocol of a few hundred bytes a request, not the data path) and the store watch.
+#include "sluice/gateway/process.h"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -12,7 +14,6 @@
 #include <ostream>
 
 #include "sluice/controller/store.h"
-#include "sluice/gateway/process.h"
 #include "sluice/gateway/relay.h"
 #include "sluice/gateway/responder.h"
 
@@ -55,14 +56,15 @@ int openSocket(const std::string& listen, uint16_t listenPort, const char* what,
     }
     int fd = ::socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0) {
-        log << "sluice gateway: error: cannot listen for " << what << " on " << listen << " port " << listenPort
-            << ": " << std::strerror(errno) << "\n";
+        log << "sluice gateway: error: cannot listen for " << what << " on " << listen << " port "
+            << listenPort << ": " << std::strerror(errno) << "\n";
         if (fd >= 0) ::close(fd);
         return -1;
     }
     ::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len);
-    uint16_t port = ntohs(ss.ss_family == AF_INET ? reinterpret_cast<sockaddr_in*>(&ss)->sin_port
-                                                  : reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port);
+    uint16_t port =
+        ntohs(ss.ss_family == AF_INET ? reinterpret_cast<sockaddr_in*>(&ss)->sin_port
+                                      : reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port);
     bound = (a->family == 6 ? "[" + listen + "]" : listen) + ":" + std::to_string(port);
     return fd;
 }
@@ -110,20 +112,30 @@ int runGateway(const GatewayConfig& c, const std::atomic<bool>& stop, std::ostre
         nlohmann::json refused = nlohmann::json::object();
         const auto& rc = responder.rspCounters();
         for (size_t i = 1; i < rsp::kRspErrorCount; ++i)
-            if (rc.byReason[i] != 0) refused[rsp::errorName(static_cast<rsp::RspError>(i))] = rc.byReason[i];
+            if (rc.byReason[i] != 0)
+                refused[rsp::errorName(static_cast<rsp::RspError>(i))] = rc.byReason[i];
         const auto& g = responder.counters();
-        nlohmann::json j = {
-            {"revision", revision}, {"table_loads", tableLoads}, {"store_errors", storeErrors},
-            {"rsp", {{"accepted", rc.accepted()}, {"refused", refused}, {"truncated", truncated},
-                     {"learn_queries", g.learnQueries}, {"reconcile_queries", g.reconcileQueries},
-                     {"replies", g.replies},
-                     {"entries", {{"changed", g.changed}, {"unchanged", g.unchanged},
-                                  {"deleted", g.deleted}, {"unknown", g.unknown}}}}}};
+        nlohmann::json j = {{"revision", revision},
+                            {"table_loads", tableLoads},
+                            {"store_errors", storeErrors},
+                            {"rsp",
+                             {{"accepted", rc.accepted()},
+                              {"refused", refused},
+                              {"truncated", truncated},
+                              {"learn_queries", g.learnQueries},
+                              {"reconcile_queries", g.reconcileQueries},
+                              {"replies", g.replies},
+                              {"entries",
+                               {{"changed", g.changed},
+                                {"unchanged", g.unchanged},
+                                {"deleted", g.deleted},
+                                {"unknown", g.unknown}}}}}};
         if (c.relay) {
             nlohmann::json drops = nlohmann::json::object();
             for (size_t i = 0; i < kRelayDropCount; ++i)
                 drops[relayDropName(static_cast<RelayDrop>(i))] = relay.drops[i];
-            j["relay"] = {{"relayed", relay.relayed}, {"drops", drops}, {"send_errors", relaySendErrors}};
+            j["relay"] = {
+                {"relayed", relay.relayed}, {"drops", drops}, {"send_errors", relaySendErrors}};
         }
         stats << j.dump() << std::endl;
     };
@@ -152,13 +164,15 @@ int runGateway(const GatewayConfig& c, const std::atomic<bool>& stop, std::ostre
             if (!rev) {
                 // Static stability: keep answering from the last good table.
                 ++storeErrors;
-                if (!storeFailing) log << "sluice gateway: warning: " << rev.error().str()
-                                       << " (answering from revision " << revision << ")" << std::endl;
+                if (!storeFailing)
+                    log << "sluice gateway: warning: " << rev.error().str()
+                        << " (answering from revision " << revision << ")" << std::endl;
                 storeFailing = true;
             }
         }
-        int wait = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                        nextWatch - Clock::now()).count());
+        int wait = static_cast<int>(
+            std::chrono::duration_cast<std::chrono::milliseconds>(nextWatch - Clock::now())
+                .count());
         pollfd p[2] = {{fd, POLLIN, 0}, {relayFd, POLLIN, 0}};
         if (::poll(p, relayFd >= 0 ? 2 : 1, wait < 0 ? 0 : wait) <= 0) continue;
         // Bursts per wake-up, bounded so the watch and the other socket still run.
@@ -174,8 +188,7 @@ int runGateway(const GatewayConfig& c, const std::atomic<bool>& stop, std::ostre
                 len = sizeof in;
             }
             size_t reply = responder.handle(in, len, out, sizeof out);
-            if (reply > 0)
-                ::sendto(fd, out, reply, 0, reinterpret_cast<sockaddr*>(&from), fromLen);
+            if (reply > 0) ::sendto(fd, out, reply, 0, reinterpret_cast<sockaddr*>(&from), fromLen);
         }
         for (int burst = 0; relayFd >= 0 && burst < 64 && (p[1].revents & POLLIN); ++burst) {
             ssize_t n = ::recv(relayFd, frame, sizeof frame, MSG_TRUNC);
@@ -193,8 +206,8 @@ int runGateway(const GatewayConfig& c, const std::atomic<bool>& stop, std::ostre
             sockaddr_storage to{};
             socklen_t toLen = toSockaddr(host, c.hostPort, to);
             // The relay socket's family must match the host's (one socket, one family).
-            if (::sendto(relayFd, frame, static_cast<size_t>(n), 0, reinterpret_cast<sockaddr*>(&to),
-                         toLen) < 0)
+            if (::sendto(relayFd, frame, static_cast<size_t>(n), 0,
+                         reinterpret_cast<sockaddr*>(&to), toLen) < 0)
                 ++relaySendErrors;
             else
                 ++relay.relayed;

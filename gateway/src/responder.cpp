@@ -36,15 +36,20 @@ const controller::VmEntry* VmTable::find(uint32_t vni, const rsp::IpAddress& ip)
 
 RspResponder::RspResponder(const rsp::Keyring& keys, uint32_t keyId, uint32_t sender,
                            size_t maxPeers, uint64_t firstSequence)
-    : keys_(keys), keyId_(keyId), sender_(sender), rx_(keys, maxPeers),
+    : keys_(keys),
+      keyId_(keyId),
+      sender_(sender),
+      rx_(keys, maxPeers),
       seq_(firstSequence == 0 ? rsp::SequenceCounter() : rsp::SequenceCounter(firstSequence)) {}
 
 size_t RspResponder::handle(const uint8_t* msg, size_t len, uint8_t* out, size_t cap) {
     if (rx_.receiveQueries(msg, len, query_) != rsp::RspError::None) return 0;
-    if (query_.header.flags & rsp::kFlagReconcile) ++counters_.reconcileQueries;
-    else ++counters_.learnQueries;
-    reply_.header = {rsp::kVersion, rsp::MessageType::Reply, 0, keyId_, sender_, seq_.next(),
-                     query_.header.count};
+    if (query_.header.flags & rsp::kFlagReconcile)
+        ++counters_.reconcileQueries;
+    else
+        ++counters_.learnQueries;
+    reply_.header = {rsp::kVersion, rsp::MessageType::Reply, 0, keyId_, sender_,
+                     seq_.next(),   query_.header.count};
     for (size_t i = 0; i < query_.header.count; ++i) {
         const rsp::QueryEntry& q = query_.entries[i];
         rsp::ReplyEntry& r = reply_.entries[i];

@@ -35,7 +35,7 @@ std::string slurp(const fs::path& p) {
 std::string sluiceBin() { return std::string(SLUICE_BINARY_DIR) + "/cli/sluice"; }
 
 class GatewayNetns : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         if (geteuid() != 0) GTEST_SKIP() << "needs root for network namespaces";
         if (sh("ip netns list") != 0) GTEST_SKIP() << "`ip netns` is unavailable";
@@ -59,7 +59,9 @@ protected:
         if (!dir_.empty()) fs::remove_all(dir_);
     }
     std::string ns(const char* n) { return tag_ + n; }
-    int in(const std::string& n, const std::string& cmd) { return sh("ip netns exec " + n + " " + cmd); }
+    int in(const std::string& n, const std::string& cmd) {
+        return sh("ip netns exec " + n + " " + cmd);
+    }
 
     // A host: an underlay veth to the gateway, and a VXLAN device (VNI 100) whose only remote
     // is the gateway, carrying the VM's address and MAC.
@@ -68,18 +70,21 @@ protected:
         std::string hn = ns(h), gw = ns("gw"), gwIf = std::string("ul") + h;
         std::string hostIp = "10.99." + std::to_string(subnet) + ".2";
         std::string gwIp = "10.99." + std::to_string(subnet) + ".1";
-        ASSERT_EQ(sh("ip link add ul0 netns " + hn + " type veth peer name " + gwIf + " netns " + gw), 0);
+        ASSERT_EQ(
+            sh("ip link add ul0 netns " + hn + " type veth peer name " + gwIf + " netns " + gw), 0);
         sh("ip -n " + hn + " addr add " + hostIp + "/24 dev ul0");
         sh("ip -n " + hn + " link set ul0 up");
         sh("ip -n " + gw + " addr add " + gwIp + "/24 dev " + gwIf);
         sh("ip -n " + gw + " link set " + gwIf + " up");
         ASSERT_EQ(sh("ip -n " + hn + " link add vx0 type vxlan id 100 remote " + gwIp + " local " +
-                     hostIp + " dstport 4789 dev ul0"), 0);
+                     hostIp + " dstport 4789 dev ul0"),
+                  0);
         sh("ip -n " + hn + " link set vx0 address " + vmMac);
         sh("ip -n " + hn + " addr add " + vmIp + "/24 dev vx0");
         sh("ip -n " + hn + " link set vx0 up");
         // ARP is not relayed (the vSwitch answers it for its VMs): a static neighbour.
-        sh("ip -n " + hn + " neigh add " + peerIp + " lladdr " + peerMac + " dev vx0 nud permanent");
+        sh("ip -n " + hn + " neigh add " + peerIp + " lladdr " + peerMac +
+           " dev vx0 nud permanent");
     }
 
     std::string tag_;
@@ -92,8 +97,12 @@ TEST_F(GatewayNetns, RelaysBetweenHostsAndFollowsTheStore) {
     host("ha", 1, "10.1.0.5", "02:00:00:00:00:05", "10.1.0.6", "02:00:00:00:00:06");
     host("hb", 2, "10.1.0.6", "02:00:00:00:00:06", "10.1.0.5", "02:00:00:00:00:05");
     std::string store = (dir_ / "vpc.store").string();
-    ASSERT_EQ(sh(sluiceBin() + " ctl vm --store " + store + " add 100 10.1.0.5 --host 10.99.1.2 --mac 02:00:00:00:00:05"), 0);
-    ASSERT_EQ(sh(sluiceBin() + " ctl vm --store " + store + " add 100 10.1.0.6 --host 10.99.2.2 --mac 02:00:00:00:00:06"), 0);
+    ASSERT_EQ(sh(sluiceBin() + " ctl vm --store " + store +
+                 " add 100 10.1.0.5 --host 10.99.1.2 --mac 02:00:00:00:00:05"),
+              0);
+    ASSERT_EQ(sh(sluiceBin() + " ctl vm --store " + store +
+                 " add 100 10.1.0.6 --host 10.99.2.2 --mac 02:00:00:00:00:06"),
+              0);
     std::string cfg = (dir_ / "gateway.json").string();
     std::ofstream(cfg) << R"({"store": ")" << store << R"(", "watch_interval_ms": 20,
         "relay": {"listen": "0.0.0.0", "port": 4789},

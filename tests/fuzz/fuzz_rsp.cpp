@@ -51,7 +51,8 @@ void checkOne(const uint8_t* data, size_t size, bool resigned, Decode decode, En
     RspError e = decode(data, size, keys(), out);
     checkName(e, data, size);
     if (e != RspError::None) {
-        if (resigned && e == RspError::BadMac) fail("re-signed message refused as forged", data, size);
+        if (resigned && e == RspError::BadMac)
+            fail("re-signed message refused as forged", data, size);
         return;
     }
     uint8_t again[kMaxMessageBytes];

@@ -25,7 +25,7 @@ std::string slurp(const fs::path& p) {
 }
 
 class CtlVm : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         dir_ = fs::temp_directory_path() / ("sluice-ctl-vm-" + std::to_string(::getpid()));
         fs::create_directories(dir_);
@@ -51,7 +51,9 @@ protected:
     std::string store_;
 };
 
-bool has(const std::string& text, const std::string& what) { return text.find(what) != std::string::npos; }
+bool has(const std::string& text, const std::string& what) {
+    return text.find(what) != std::string::npos;
+}
 
 TEST_F(CtlVm, AddMoveDelList) {
     auto r = vm("add 100 10.1.0.5 --host 192.168.0.2 --mac 02:00:00:00:00:05");

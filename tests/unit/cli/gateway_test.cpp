@@ -11,8 +11,8 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <cstring>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -36,7 +36,7 @@ std::string slurp(const fs::path& p) {
 }
 
 class Gateway : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         dir_ = fs::temp_directory_path() / ("sluice-gateway-" + std::to_string(::getpid()));
         fs::create_directories(dir_);
@@ -56,7 +56,8 @@ protected:
     }
     int sluice(const std::string& args) {
         int s = std::system(("timeout 30 " + std::string(SLUICE_BINARY_DIR) + "/cli/sluice " +
-                             args + " >/dev/null 2>" + (dir_ / "cmd.err").string()).c_str());
+                             args + " >/dev/null 2>" + (dir_ / "cmd.err").string())
+                                .c_str());
         return WIFEXITED(s) ? WEXITSTATUS(s) : -1;
     }
     std::string writeConfig(const std::string& body) {
@@ -67,7 +68,8 @@ protected:
     std::string goodConfig() {
         return writeConfig(R"({"store": "vpc.store", "watch_interval_ms": 20,
             "rsp": {"listen": "127.0.0.1", "port": 0, "sender": 9,
-                    "keys": [{"id": 1, "key": ")" + kKeyHex + R"("}]}})");
+                    "keys": [{"id": 1, "key": ")" +
+                           kKeyHex + R"("}]}})");
     }
     // Starts the gateway and waits (up to 10 s) for its start line; returns the RSP port.
     int start(const std::string& config) {
@@ -138,7 +140,8 @@ protected:
         if (::poll(&p, 1, 2000) != 1) return false;
         uint8_t buf[rsp::kMaxMessageBytes];
         ssize_t n = ::recv(sock_, buf, sizeof buf, 0);
-        return n > 0 && learner_.receiveReplies(buf, static_cast<size_t>(n), r) == rsp::RspError::None;
+        return n > 0 &&
+               learner_.receiveReplies(buf, static_cast<size_t>(n), r) == rsp::RspError::None;
     }
     fs::path dir_;
     std::string store_, errPath_, outPath_;
@@ -149,7 +152,9 @@ protected:
 };
 
 TEST_F(Gateway, LearnsFollowsAMoveAndRefusesForgeries) {
-    ASSERT_EQ(sluice("ctl vm --store " + store_ + " add 100 10.1.0.5 --host 192.168.0.2 --mac 02:00:00:00:00:05"), 0);
+    ASSERT_EQ(sluice("ctl vm --store " + store_ +
+                     " add 100 10.1.0.5 --host 192.168.0.2 --mac 02:00:00:00:00:05"),
+              0);
     int port = start(goodConfig());
     ASSERT_GT(port, 0);
     connectTo(port);
@@ -164,7 +169,8 @@ TEST_F(Gateway, LearnsFollowsAMoveAndRefusesForgeries) {
     EXPECT_EQ(version, 1u);
     // SIGUSR1: the counters while it runs.
     ::kill(pid_, SIGUSR1);
-    for (auto end = Clock::now() + std::chrono::seconds(10); Clock::now() < end && slurp(outPath_).empty();)
+    for (auto end = Clock::now() + std::chrono::seconds(10);
+         Clock::now() < end && slurp(outPath_).empty();)
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     auto live = lastLine();
     ASSERT_TRUE(live.is_object()) << slurp(outPath_);
@@ -217,7 +223,9 @@ TEST_F(Gateway, LearnsFollowsAMoveAndRefusesForgeries) {
 }
 
 TEST_F(Gateway, KeepsAnsweringWhenTheStoreBreaks) {
-    ASSERT_EQ(sluice("ctl vm --store " + store_ + " add 100 10.1.0.5 --host 192.168.0.2 --mac 02:00:00:00:00:05"), 0);
+    ASSERT_EQ(sluice("ctl vm --store " + store_ +
+                     " add 100 10.1.0.5 --host 192.168.0.2 --mac 02:00:00:00:00:05"),
+              0);
     int port = start(goodConfig());
     ASSERT_GT(port, 0);
     connectTo(port);
@@ -241,9 +249,22 @@ TEST_F(Gateway, KeepsAnsweringWhenTheStoreBreaks) {
 
 std::vector<uint8_t> vxlanFrame(uint32_t vni, const uint8_t dst[4], uint16_t etherType = 0x0800,
                                 uint8_t flags = 0x08) {
-    std::vector<uint8_t> f = {flags, 0, 0, 0, uint8_t(vni >> 16), uint8_t(vni >> 8), uint8_t(vni), 0};
-    const uint8_t eth[14] = {0x02, 0xaa, 0, 0, 0, 0x01, 0x02, 0xbb, 0, 0, 0, 0x02,
-                             uint8_t(etherType >> 8), uint8_t(etherType)};
+    std::vector<uint8_t> f = {flags,        0, 0, 0, uint8_t(vni >> 16), uint8_t(vni >> 8),
+                              uint8_t(vni), 0};
+    const uint8_t eth[14] = {0x02,
+                             0xaa,
+                             0,
+                             0,
+                             0,
+                             0x01,
+                             0x02,
+                             0xbb,
+                             0,
+                             0,
+                             0,
+                             0x02,
+                             uint8_t(etherType >> 8),
+                             uint8_t(etherType)};
     f.insert(f.end(), eth, eth + 14);
     uint8_t ip[20] = {0x45, 0, 0, 28, 0, 1, 0, 0, 64, 17, 0, 0, 10, 1, 0, 9};
     std::memcpy(ip + 16, dst, 4);
@@ -262,10 +283,14 @@ TEST_F(Gateway, RelaysMissesToTheOwningHost) {
     ASSERT_EQ(::bind(host, reinterpret_cast<sockaddr*>(&ha), sizeof ha), 0);
     socklen_t hl = sizeof ha;
     ::getsockname(host, reinterpret_cast<sockaddr*>(&ha), &hl);
-    ASSERT_EQ(sluice("ctl vm --store " + store_ + " add 100 10.1.0.5 --host 127.0.0.2 --mac 02:00:00:00:00:05"), 0);
+    ASSERT_EQ(sluice("ctl vm --store " + store_ +
+                     " add 100 10.1.0.5 --host 127.0.0.2 --mac 02:00:00:00:00:05"),
+              0);
     auto cfg = writeConfig(R"({"store": "vpc.store", "watch_interval_ms": 20,
-        "relay": {"listen": "127.0.0.1", "port": 0, "host_port": )" + std::to_string(ntohs(ha.sin_port)) + R"(},
-        "rsp": {"listen": "127.0.0.1", "port": 0, "keys": [{"id": 1, "key": ")" + kKeyHex + R"("}]}})");
+        "relay": {"listen": "127.0.0.1", "port": 0, "host_port": )" +
+                           std::to_string(ntohs(ha.sin_port)) + R"(},
+        "rsp": {"listen": "127.0.0.1", "port": 0, "keys": [{"id": 1, "key": ")" +
+                           kKeyHex + R"("}]}})");
     ASSERT_GT(start(cfg), 0);
     std::smatch m;
     std::string err = slurp(errPath_);
@@ -277,11 +302,11 @@ TEST_F(Gateway, RelaysMissesToTheOwningHost) {
     auto send = [&](const std::vector<uint8_t>& f) {
         ASSERT_EQ(::send(sock_, f.data(), f.size(), 0), static_cast<ssize_t>(f.size()));
     };
-    send(vxlanFrame(100, nobody));          // unknown destination
-    send(vxlanFrame(101, vm));              // the VM is in VNI 100 only
-    send(vxlanFrame(100, vm, 0x0806));      // ARP: not IP
-    send(vxlanFrame(100, vm, 0x0800, 0));   // no VNI flag
-    send(std::vector<uint8_t>(20, 0x08));   // too short
+    send(vxlanFrame(100, nobody));         // unknown destination
+    send(vxlanFrame(101, vm));             // the VM is in VNI 100 only
+    send(vxlanFrame(100, vm, 0x0806));     // ARP: not IP
+    send(vxlanFrame(100, vm, 0x0800, 0));  // no VNI flag
+    send(std::vector<uint8_t>(20, 0x08));  // too short
     auto frame = vxlanFrame(100, vm);
     send(frame);
     pollfd p{host, POLLIN, 0};
@@ -318,15 +343,20 @@ TEST_F(Gateway, ConfigErrorsExitOne) {
     bad(R"({"store": "s", "rsp": {"keys": []}})", "rsp.keys");
     bad(R"({"store": "s", "rsp": {"keys": [{"id": 1, "key": "abcd"}]}})", "32 .. 128 hex digits");
     bad(R"({"store": "s", "extra": 1, "rsp": {}})", "unknown key 'extra'");
-    bad(R"({"store": "s", "rsp": {"port": 70000, "keys": [{"id": 1, "key": ")" + kKeyHex + R"("}]}})",
+    bad(R"({"store": "s", "rsp": {"port": 70000, "keys": [{"id": 1, "key": ")" + kKeyHex +
+            R"("}]}})",
         "port must be");
-    bad(R"({"store": "s", "rsp": {"listen": "nowhere", "keys": [{"id": 1, "key": ")" + kKeyHex + R"("}]}})",
+    bad(R"({"store": "s", "rsp": {"listen": "nowhere", "keys": [{"id": 1, "key": ")" + kKeyHex +
+            R"("}]}})",
         "rsp.listen");
-    bad(R"({"store": "s", "relay": {"port": "x"}, "rsp": {"keys": [{"id": 1, "key": ")" + kKeyHex + R"("}]}})",
+    bad(R"({"store": "s", "relay": {"port": "x"}, "rsp": {"keys": [{"id": 1, "key": ")" + kKeyHex +
+            R"("}]}})",
         "port must be");
-    bad(R"({"store": "s", "relay": {"mtu": 1}, "rsp": {"keys": [{"id": 1, "key": ")" + kKeyHex + R"("}]}})",
+    bad(R"({"store": "s", "relay": {"mtu": 1}, "rsp": {"keys": [{"id": 1, "key": ")" + kKeyHex +
+            R"("}]}})",
         "unknown key 'relay.mtu'");
-    bad(R"({"store": "s", "rsp": {"reply_key": 2, "keys": [{"id": 1, "key": ")" + kKeyHex + R"("}]}})",
+    bad(R"({"store": "s", "rsp": {"reply_key": 2, "keys": [{"id": 1, "key": ")" + kKeyHex +
+            R"("}]}})",
         "reply_key");
     // A corrupt store at start: refused (exit 1), naming the file.
     std::ofstream(store_) << "garbage\n";

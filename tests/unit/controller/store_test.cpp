@@ -1,3 +1,5 @@
+#include "sluice/controller/store.h"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -5,8 +7,6 @@
 #include <fstream>
 #include <iterator>
 #include <thread>
-
-#include "sluice/controller/store.h"
 
 namespace {
 
@@ -44,8 +44,9 @@ Write putRoute(uint32_t vni, const char* prefix, const char* hop) {
 struct TempDir {
     fs::path path;
     TempDir() {
-        path = fs::temp_directory_path() / ("sluice-store-test-" + std::to_string(::getpid()) + "-" +
-                                            std::to_string(reinterpret_cast<uintptr_t>(this)));
+        path =
+            fs::temp_directory_path() / ("sluice-store-test-" + std::to_string(::getpid()) + "-" +
+                                         std::to_string(reinterpret_cast<uintptr_t>(this)));
         fs::create_directories(path);
     }
     ~TempDir() { fs::remove_all(path); }
@@ -84,8 +85,8 @@ void commitRules(Store& s) {
     EXPECT_EQ(t->vms.at({100, ip("10.1.0.5")}).version, 2u);
     // One commit, one revision, every record in it at that version; later writes in a commit
     // see earlier ones.
-    r = s.commit({putVm(7, "fd00::1", "fd00:1::1", kMustBeAbsent), putVm(7, "fd00::1", "fd00:1::2", 3),
-                  putRoute(7, "10.2.0.0/16", "192.168.0.9")});
+    r = s.commit({putVm(7, "fd00::1", "fd00:1::1", kMustBeAbsent),
+                  putVm(7, "fd00::1", "fd00:1::2", 3), putRoute(7, "10.2.0.0/16", "192.168.0.9")});
     ASSERT_TRUE(r.ok()) << r.message;
     EXPECT_EQ(r.revision, 3u);
     t = s.read();
@@ -100,10 +101,12 @@ void commitRules(Store& s) {
     EXPECT_EQ(*s.revision(), 4u);
     // Invalid values are refused, not conflicts.
     EXPECT_EQ(s.commit({putVm(1 << 24, "10.0.0.1", "10.0.0.2")}).outcome, Outcome::Refused);
-    EXPECT_EQ(s.commit({putVm(1, "10.0.0.1", "10.0.0.2", kAnyVersion, "01:00:5e:00:00:01")}).outcome,
-              Outcome::Refused);
-    EXPECT_EQ(s.commit({putVm(1, "10.0.0.1", "10.0.0.2", kAnyVersion, "00:00:00:00:00:00")}).outcome,
-              Outcome::Refused);
+    EXPECT_EQ(
+        s.commit({putVm(1, "10.0.0.1", "10.0.0.2", kAnyVersion, "01:00:5e:00:00:01")}).outcome,
+        Outcome::Refused);
+    EXPECT_EQ(
+        s.commit({putVm(1, "10.0.0.1", "10.0.0.2", kAnyVersion, "00:00:00:00:00:00")}).outcome,
+        Outcome::Refused);
     EXPECT_EQ(s.commit({}).outcome, Outcome::Refused);
     EXPECT_EQ(*s.revision(), 4u);
 }
@@ -139,7 +142,8 @@ TEST(ControllerStore, LimitsAreEnforced) {
     lim.maxRoutes = 1;
     lim.maxWritesPerCommit = 3;
     auto s = makeMemoryStore(lim);
-    ASSERT_TRUE(s->commit({putVm(1, "10.0.0.1", "10.9.0.1"), putVm(1, "10.0.0.2", "10.9.0.1")}).ok());
+    ASSERT_TRUE(
+        s->commit({putVm(1, "10.0.0.1", "10.9.0.1"), putVm(1, "10.0.0.2", "10.9.0.1")}).ok());
     auto r = s->commit({putVm(1, "10.0.0.3", "10.9.0.1")});
     EXPECT_EQ(r.outcome, Outcome::Refused);
     EXPECT_NE(r.message.find("limit of 2 VMs"), std::string::npos);
@@ -151,19 +155,22 @@ TEST(ControllerStore, LimitsAreEnforced) {
     // A file holding more than the limits is refused on read.
     TempDir d;
     auto path = (d.path / "s").string();
-    ASSERT_TRUE(openFileStore(path)->commit({putVm(1, "10.0.0.1", "10.9.0.1"),
-                                             putVm(1, "10.0.0.2", "10.9.0.1"),
-                                             putVm(1, "10.0.0.3", "10.9.0.1")}).ok());
+    ASSERT_TRUE(openFileStore(path)
+                    ->commit({putVm(1, "10.0.0.1", "10.9.0.1"), putVm(1, "10.0.0.2", "10.9.0.1"),
+                              putVm(1, "10.0.0.3", "10.9.0.1")})
+                    .ok());
     auto small = openFileStore(path, lim)->read();
     ASSERT_FALSE(small);
-    EXPECT_NE(small.error().str().find("more than 2 VMs"), std::string::npos) << small.error().str();
+    EXPECT_NE(small.error().str().find("more than 2 VMs"), std::string::npos)
+        << small.error().str();
 }
 
 TEST(ControllerStore, CorruptFileIsRefusedAndNeverOverwritten) {
     TempDir d;
     auto path = (d.path / "vpc.store").string();
     auto s = openFileStore(path);
-    ASSERT_TRUE(s->commit({putVm(5, "10.0.0.1", "10.9.0.1"), putVm(5, "10.0.0.2", "10.9.0.2")}).ok());
+    ASSERT_TRUE(
+        s->commit({putVm(5, "10.0.0.1", "10.9.0.1"), putVm(5, "10.0.0.2", "10.9.0.2")}).ok());
     const std::string good = slurp(path);
     // Change one byte anywhere: the checksum or the parser refuses the file.
     for (size_t i = 0; i < good.size(); ++i) {
@@ -193,7 +200,8 @@ TEST(ControllerStore, DiagnosticsNameLineAndColumn) {
     auto path = (d.path / "s").string();
     ASSERT_TRUE(openFileStore(path)->commit({putVm(5, "10.0.0.1", "10.9.0.1")}).ok());
     // A hand-edited file: the trailer's checksum is checked first, at its own column.
-    std::string bad = "sluice-store 1\nrevision 1\nvm 5 10.0.0.1 10.9.0.1 02:00:00:00:00:01 9\nend 1 0\n";
+    std::string bad =
+        "sluice-store 1\nrevision 1\nvm 5 10.0.0.1 10.9.0.1 02:00:00:00:00:01 9\nend 1 0\n";
     std::ofstream(path, std::ios::trunc) << bad;
     auto t = openFileStore(path)->read();
     ASSERT_FALSE(t);
@@ -206,7 +214,8 @@ TEST(ControllerStore, ConcurrentCommittersSerialise) {
     // retry on conflict: every bump lands, none is lost.
     TempDir d;
     auto path = (d.path / "s").string();
-    ASSERT_TRUE(openFileStore(path)->commit({putVm(1, "10.0.0.1", "10.9.0.1", kMustBeAbsent)}).ok());
+    ASSERT_TRUE(
+        openFileStore(path)->commit({putVm(1, "10.0.0.1", "10.9.0.1", kMustBeAbsent)}).ok());
     std::atomic<int> conflicts{0}, commits{0};
     auto worker = [&] {
         auto s = openFileStore(path);

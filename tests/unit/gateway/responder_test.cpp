@@ -1,10 +1,10 @@
 // A learner's queries through the gateway's responder and its replies back through the
 // learner's own Receiver: every status, a VM move, replays and forgeries refused and counted.
+#include "sluice/gateway/responder.h"
+
 #include <gtest/gtest.h>
 
 #include <vector>
-
-#include "sluice/gateway/responder.h"
 
 namespace {
 
@@ -21,15 +21,22 @@ struct Net {
         for (int i = 0; i < 32; ++i) key[i] = static_cast<uint8_t>(i + 100);
         EXPECT_EQ(keys.add(3, key, 32), rsp::RspError::None);
         tables.revision = 5;
-        tables.vms[{100, ip("10.1.0.5")}] = {ip("192.168.0.2"), *controller::parseMac("02:00:00:00:00:05"), 4};
-        tables.vms[{100, ip("fd00::6")}] = {ip("fd00:1::3"), *controller::parseMac("02:00:00:00:00:06"), 5};
+        tables.vms[{100, ip("10.1.0.5")}] = {ip("192.168.0.2"),
+                                             *controller::parseMac("02:00:00:00:00:05"), 4};
+        tables.vms[{100, ip("fd00::6")}] = {ip("fd00:1::3"),
+                                            *controller::parseMac("02:00:00:00:00:06"), 5};
     }
 };
 
 std::vector<uint8_t> query(const rsp::Keyring& keys, uint64_t seq,
                            std::vector<rsp::QueryEntry> entries, uint16_t flags = 0) {
     rsp::QueryBatch q;
-    q.header = {rsp::kVersion, rsp::MessageType::Query, flags, 3, 77, seq,
+    q.header = {rsp::kVersion,
+                rsp::MessageType::Query,
+                flags,
+                3,
+                77,
+                seq,
                 static_cast<uint16_t>(entries.size())};
     for (size_t i = 0; i < entries.size(); ++i) q.entries[i] = entries[i];
     std::vector<uint8_t> out(rsp::kMaxMessageBytes);
@@ -45,12 +52,12 @@ TEST(GatewayResponder, AnswersEveryStatus) {
     gw.setTable(std::make_shared<VmTable>(net.tables));
     rsp::Receiver learner(net.keys, 4);
     auto m = query(net.keys, 1,
-                   {{100, toRsp(ip("10.1.0.5")), 0},     // learn: changed
-                    {100, toRsp(ip("fd00::6")), 5},      // current: unchanged
-                    {100, toRsp(ip("10.1.0.5")), 2},     // stale: changed
-                    {100, toRsp(ip("10.1.0.9")), 3},     // gone: deleted
-                    {100, toRsp(ip("10.1.0.10")), 0},    // never: unknown
-                    {101, toRsp(ip("10.1.0.5")), 0}});   // another VNI: unknown
+                   {{100, toRsp(ip("10.1.0.5")), 0},    // learn: changed
+                    {100, toRsp(ip("fd00::6")), 5},     // current: unchanged
+                    {100, toRsp(ip("10.1.0.5")), 2},    // stale: changed
+                    {100, toRsp(ip("10.1.0.9")), 3},    // gone: deleted
+                    {100, toRsp(ip("10.1.0.10")), 0},   // never: unknown
+                    {101, toRsp(ip("10.1.0.5")), 0}});  // another VNI: unknown
     uint8_t out[rsp::kMaxMessageBytes];
     size_t n = gw.handle(m.data(), m.size(), out, sizeof out);
     ASSERT_GT(n, 0u);
@@ -93,7 +100,8 @@ TEST(GatewayResponder, AMoveIsSeenByTheNextReconcile) {
     // The controller moves the VM: a new revision, a new table.
     auto moved = net.tables;
     moved.revision = 6;
-    moved.vms[{100, ip("10.1.0.5")}] = {ip("192.168.0.7"), *controller::parseMac("02:00:00:00:00:05"), 6};
+    moved.vms[{100, ip("10.1.0.5")}] = {ip("192.168.0.7"),
+                                        *controller::parseMac("02:00:00:00:00:05"), 6};
     gw.setTable(std::make_shared<VmTable>(moved));
     m = query(net.keys, 11, {{100, toRsp(ip("10.1.0.5")), 4}}, rsp::kFlagReconcile);
     n = gw.handle(m.data(), m.size(), out, sizeof out);

@@ -63,9 +63,9 @@ TEST(RspAlloc, MessagesAllocateNothing) {
     ReplyBatch r;
     r.header = {kVersion, MessageType::Reply, 0, 1, 6, 1, static_cast<uint16_t>(kMaxEntries)};
     for (size_t i = 0; i < kMaxEntries; ++i)
-        r.entries[i] = {static_cast<uint32_t>(i), IpAddress::v4(10, 0, 0, uint8_t(i)),
-                        EntryStatus::Changed, i + 1, IpAddress::v4(192, 0, 2, 1),
-                        {2, 0, 0, 0, 0, uint8_t(i)}};
+        r.entries[i] = {static_cast<uint32_t>(i),    IpAddress::v4(10, 0, 0, uint8_t(i)),
+                        EntryStatus::Changed,        i + 1,
+                        IpAddress::v4(192, 0, 2, 1), {2, 0, 0, 0, 0, uint8_t(i)}};
     QueryBatch qout;
     ReplyBatch rout;
 

@@ -1,19 +1,19 @@
 // The RSP codec (docs/rsp.md): generated round trips, the boundaries of every field, every
 // rejection reason (one test collects them and checks none is left out), a flipped byte
 // anywhere refused, and the Receiver's replay window and counters.
+#include "sluice/rsp/codec.h"
+
 #include <gtest/gtest.h>
 
 #include <cstring>
 #include <fstream>
-#include <iterator>
-#include <map>
 #include <functional>
+#include <iterator>
 #include <limits>
+#include <map>
 #include <random>
 #include <set>
 #include <vector>
-
-#include "sluice/rsp/codec.h"
 
 namespace {
 
@@ -34,14 +34,16 @@ struct Fixture {
 IpAddress randomIp(std::mt19937_64& rng) {
     IpAddress a;
     a.family = rng() % 2 ? 4 : 6;
-    for (size_t i = 0; i < (a.family == 4 ? 4u : 16u); ++i) a.bytes[i] = static_cast<uint8_t>(rng());
+    for (size_t i = 0; i < (a.family == 4 ? 4u : 16u); ++i)
+        a.bytes[i] = static_cast<uint8_t>(rng());
     return a;
 }
 
 QueryBatch randomQueries(std::mt19937_64& rng, uint16_t count) {
     QueryBatch b;
-    b.header = {kVersion, MessageType::Query, static_cast<uint16_t>(rng() % 2), kKeyId,
-                static_cast<uint32_t>(rng()), 1 + rng() % (1ull << 62), count};
+    b.header = {kVersion, MessageType::Query,           static_cast<uint16_t>(rng() % 2),
+                kKeyId,   static_cast<uint32_t>(rng()), 1 + rng() % (1ull << 62),
+                count};
     for (size_t i = 0; i < count; ++i)
         b.entries[i] = {static_cast<uint32_t>(rng() & kMaxVni), randomIp(rng),
                         rng() % 3 ? rng() : 0};
@@ -66,8 +68,9 @@ ReplyEntry randomReply(std::mt19937_64& rng) {
 
 ReplyBatch randomReplies(std::mt19937_64& rng, uint16_t count) {
     ReplyBatch b;
-    b.header = {kVersion, MessageType::Reply, 0, kKeyId, static_cast<uint32_t>(rng()),
-                1 + rng() % (1ull << 62), count};
+    b.header = {kVersion, MessageType::Reply,           0,
+                kKeyId,   static_cast<uint32_t>(rng()), 1 + rng() % (1ull << 62),
+                count};
     for (size_t i = 0; i < count; ++i) b.entries[i] = randomReply(rng);
     return b;
 }
@@ -144,16 +147,16 @@ TEST(RspCodec, WireLayoutIsTheDocumentedOne) {
     // docs/rsp.md, byte by byte: a one-entry query.
     Fixture f;
     QueryBatch q;
-    q.header = {kVersion, MessageType::Query, kFlagReconcile, kKeyId, 0xA1B2C3D4,
-                0x0102030405060708ull, 1};
+    q.header = {
+        kVersion, MessageType::Query, kFlagReconcile, kKeyId, 0xA1B2C3D4, 0x0102030405060708ull, 1};
     q.entries[0] = {0x123456, IpAddress::v4(10, 1, 2, 3), 0x1112131415161718ull};
     Bytes m = encode(q, f.keys);
     const Bytes head = {'S', 'R', 'S', 'P', 1, 1, 0, 1, 1, 2, 3, 4, 0xA1, 0xB2, 0xC3, 0xD4,
                         1,   2,   3,   4,   5, 6, 7, 8, 0, 1, 0, 0, 0,    0,    0,    0};
     EXPECT_EQ(Bytes(m.begin(), m.begin() + 32), head);
-    const Bytes entry = {0,    0x12, 0x34, 0x56, 4,    0,    0,    0,    10,   1,   2,
-                         3,    0,    0,    0,    0,    0,    0,    0,    0,    0,   0,
-                         0,    0,    0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18};
+    const Bytes entry = {0, 0x12, 0x34, 0x56, 4,    0,    0,    0,    10,   1,   2,
+                         3, 0,    0,    0,    0,    0,    0,    0,    0,    0,   0,
+                         0, 0,    0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18};
     EXPECT_EQ(Bytes(m.begin() + 32, m.begin() + 64), entry);
     uint8_t mac[kMacBytes];
     ASSERT_EQ(f.keys.sign(kKeyId, m.data(), 64, mac), RspError::None);
@@ -161,13 +164,13 @@ TEST(RspCodec, WireLayoutIsTheDocumentedOne) {
 
     ReplyBatch r;
     r.header = {kVersion, MessageType::Reply, 0, kKeyId, 9, 10, 1};
-    r.entries[0] = {0x000102, IpAddress::v4(10, 1, 2, 3), EntryStatus::Changed, 0x0A,
-                    IpAddress::v4(192, 168, 0, 7), {0x02, 0, 0, 0, 0, 0x63}};
+    r.entries[0] = {0x000102, IpAddress::v4(10, 1, 2, 3),    EntryStatus::Changed,
+                    0x0A,     IpAddress::v4(192, 168, 0, 7), {0x02, 0, 0, 0, 0, 0x63}};
     Bytes rm = encode(r, f.keys);
     ASSERT_EQ(rm.size(), 32u + 56 + 32);
-    EXPECT_EQ(rm[5], 2);                                   // type reply
+    EXPECT_EQ(rm[5], 2);  // type reply
     EXPECT_EQ(Bytes(rm.begin() + 32, rm.begin() + 40), (Bytes{0, 0, 1, 2, 4, 1, 4, 0}));
-    EXPECT_EQ(rm[32 + 31], 0x0A);                          // version, last byte
+    EXPECT_EQ(rm[32 + 31], 0x0A);  // version, last byte
     EXPECT_EQ(Bytes(rm.begin() + 64, rm.begin() + 68), (Bytes{192, 168, 0, 7}));
     EXPECT_EQ(Bytes(rm.begin() + 80, rm.begin() + 86), (Bytes{2, 0, 0, 0, 0, 0x63}));
 }
@@ -181,8 +184,12 @@ TEST(RspCodec, FieldBoundariesAccepted) {
     Keyring maxKey;
     uint8_t key[64] = {};
     ASSERT_EQ(maxKey.add(std::numeric_limits<uint32_t>::max(), key, 64), RspError::None);
-    q.header = {kVersion, MessageType::Query, kFlagReconcile, std::numeric_limits<uint32_t>::max(),
-                std::numeric_limits<uint32_t>::max(), std::numeric_limits<uint64_t>::max(),
+    q.header = {kVersion,
+                MessageType::Query,
+                kFlagReconcile,
+                std::numeric_limits<uint32_t>::max(),
+                std::numeric_limits<uint32_t>::max(),
+                std::numeric_limits<uint64_t>::max(),
                 static_cast<uint16_t>(kMaxEntries)};
     for (size_t i = 0; i < kMaxEntries; ++i) {
         q.entries[i].vni = kMaxVni;
@@ -200,8 +207,11 @@ TEST(RspCodec, FieldBoundariesAccepted) {
     ReplyBatch r;
     r.header = {kVersion, MessageType::Reply, 0, kKeyId, 1, 1, static_cast<uint16_t>(kMaxEntries)};
     for (size_t i = 0; i < kMaxEntries; ++i) {
-        r.entries[i] = {kMaxVni, IpAddress::v4(255, 255, 255, 255), EntryStatus::Changed,
-                        std::numeric_limits<uint64_t>::max(), IpAddress::v4(1, 1, 1, 1),
+        r.entries[i] = {kMaxVni,
+                        IpAddress::v4(255, 255, 255, 255),
+                        EntryStatus::Changed,
+                        std::numeric_limits<uint64_t>::max(),
+                        IpAddress::v4(1, 1, 1, 1),
                         {0xfe, 0xff, 0xff, 0xff, 0xff, 0xff}};
     }
     r.entries[1].version = 1;  // the smallest version of a change
@@ -289,13 +299,26 @@ TEST(RspCodec, EveryRejectionReasonAndNoneLeftOut) {
         {"reply entry reserved byte 55", RspError::BadReserved,
          onReply([=](Bytes& m) { m[e0 + 56 + 55] = 1; }, true)},
         {"count 0", RspError::BadCount,
-         onQuery([](Bytes& m) { m[24] = 0; m[25] = 0; }, true)},
-        {"count 25 (with 25 entries)", RspError::BadCount, onQuery([](Bytes& m) {
-             m.resize(messageBytes(MessageType::Query, kMaxEntries + 1));
-             m[25] = kMaxEntries + 1;
-         }, true)},
+         onQuery(
+             [](Bytes& m) {
+                 m[24] = 0;
+                 m[25] = 0;
+             },
+             true)},
+        {"count 25 (with 25 entries)", RspError::BadCount,
+         onQuery(
+             [](Bytes& m) {
+                 m.resize(messageBytes(MessageType::Query, kMaxEntries + 1));
+                 m[25] = kMaxEntries + 1;
+             },
+             true)},
         {"count 65535", RspError::BadCount,
-         onReply([](Bytes& m) { m[24] = 0xff; m[25] = 0xff; }, true)},
+         onReply(
+             [](Bytes& m) {
+                 m[24] = 0xff;
+                 m[25] = 0xff;
+             },
+             true)},
         {"count 3, two entries", RspError::LengthMismatch,
          onQuery([](Bytes& m) { m[25] = 3; }, true)},
         {"count 1, two entries", RspError::LengthMismatch,
@@ -326,12 +349,14 @@ TEST(RspCodec, EveryRejectionReasonAndNoneLeftOut) {
          onQuery([=](Bytes& m) { m[e0 + 32 + 4] = 0; }, true)},
         {"reply dst family 7", RspError::BadFamily,
          onReply([=](Bytes& m) { m[e0 + 4] = 7; }, true)},
-        {"underlay family 5", RspError::BadFamily,
-         onReply([=](Bytes& m) { m[e0 + 6] = 5; }, true)},
-        {"IPv4 query with padding", RspError::BadAddress, onQuery([=](Bytes& m) {
-             m[e0 + 4] = 4;
-             m[e0 + 8 + 15] = 1;
-         }, true)},
+        {"underlay family 5", RspError::BadFamily, onReply([=](Bytes& m) { m[e0 + 6] = 5; }, true)},
+        {"IPv4 query with padding", RspError::BadAddress,
+         onQuery(
+             [=](Bytes& m) {
+                 m[e0 + 4] = 4;
+                 m[e0 + 8 + 15] = 1;
+             },
+             true)},
         {"IPv4 underlay with padding", RspError::BadAddress,
          onReply([=](Bytes& m) { m[e0 + 32 + 4] = 1; }, true)},
         {"status 0", RspError::BadStatus, onReply([=](Bytes& m) { m[e0 + 5] = 0; }, true)},
@@ -598,8 +623,9 @@ TEST(RspCodec, SeedsOfTheIndependentPythonEncoder) {
         }
     }
     // One decoded reply in full: the first entry of valid_reply_statuses.bin.
-    std::ifstream in(std::string(SLUICE_SOURCE_DIR) + "/tests/fuzz/corpus/rsp/valid_reply_statuses.bin",
-                     std::ios::binary);
+    std::ifstream in(
+        std::string(SLUICE_SOURCE_DIR) + "/tests/fuzz/corpus/rsp/valid_reply_statuses.bin",
+        std::ios::binary);
     Bytes m((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     ReplyBatch out;
     ASSERT_EQ(decodeReplies(m.data(), m.size(), k, out), RspError::None);

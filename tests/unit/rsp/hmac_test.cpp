@@ -1,5 +1,7 @@
 // HMAC-SHA256: the RFC 4231 known answers, agreement with libcrypto's own HMAC() on generated
 // keys and messages, and the keyring's bounds.
+#include "sluice/rsp/hmac.h"
+
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -7,8 +9,6 @@
 #include <random>
 #include <string>
 #include <vector>
-
-#include "sluice/rsp/hmac.h"
 
 namespace {
 
@@ -47,7 +47,8 @@ std::vector<Vector> rfc4231() {
          "82558a389a443c0ea4cc819899f2083a85f0faa3e578f8077a2e3ff46729665b"},
         {"case5", repeat(0x0c, 20), bytes("Test With Truncation"),
          "a3b6167473100ee06e0c796c2955552b"},
-        {"case6", repeat(0xaa, 131), bytes("Test Using Larger Than Block-Size Key - Hash Key First"),
+        {"case6", repeat(0xaa, 131),
+         bytes("Test Using Larger Than Block-Size Key - Hash Key First"),
          "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"},
         {"case7", repeat(0xaa, 131),
          bytes("This is a test using a larger than block-size key and a larger than block-size "
@@ -144,7 +145,7 @@ TEST(RspHmac, ParseHexKey) {
     EXPECT_EQ(parseHexKey(std::string(30, 'a'), out), 0u);   // 15 bytes: too short
     EXPECT_EQ(parseHexKey(std::string(130, 'a'), out), 0u);  // 65 bytes: too long
     EXPECT_EQ(parseHexKey(std::string(128, 'f'), out), 64u);
-    EXPECT_EQ(parseHexKey(std::string(33, 'a'), out), 0u);   // odd
+    EXPECT_EQ(parseHexKey(std::string(33, 'a'), out), 0u);  // odd
     EXPECT_EQ(parseHexKey(std::string(31, 'a') + "g", out), 0u);
     EXPECT_EQ(parseHexKey("", out), 0u);
 }

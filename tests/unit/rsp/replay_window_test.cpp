@@ -1,11 +1,11 @@
 // The replay window against a model (the set of accepted sequence numbers and the highest),
 // across every shift that crosses a word of the bitmap; and the per-sender table's bounds.
+#include "sluice/rsp/replay_window.h"
+
 #include <gtest/gtest.h>
 
 #include <random>
 #include <set>
-
-#include "sluice/rsp/replay_window.h"
 
 namespace {
 
@@ -47,8 +47,8 @@ TEST(RspReplayWindow, SlidesAndForgetsBelowTheEdge) {
 TEST(RspReplayWindow, EveryShiftKeepsTheRightBits) {
     // Seen bits must move with the edge by exactly the shift, for shifts across word
     // boundaries (1, 63, 64, 65, 127, 128, 129, W-1, W, W+1).
-    for (uint64_t shift : std::initializer_list<uint64_t>{1, 2, 63, 64, 65, 127, 128, 129, 191,
-                                                          192, 193, W - 1, W, W + 1}) {
+    for (uint64_t shift : std::initializer_list<uint64_t>{1, 2, 63, 64, 65, 127, 128, 129, 191, 192,
+                                                          193, W - 1, W, W + 1}) {
         ReplayWindow w;
         std::set<uint64_t> seen;
         const uint64_t base = 10000;
@@ -76,10 +76,18 @@ TEST(RspReplayWindow, AgreesWithModelOnGeneratedSequences) {
         for (int step = 0; step < 2000; ++step) {
             uint64_t seq;
             switch (rng() % 4) {
-                case 0: seq = top + 1 + rng() % 3; break;          // in order
-                case 1: seq = top + rng() % (2 * W); break;        // jumps
-                case 2: seq = top > W ? top - rng() % (W + 8) : 1 + rng() % (top + 1); break;
-                default: seq = seen.empty() ? 1 : *seen.begin() + rng() % 64; break;  // old
+                case 0:
+                    seq = top + 1 + rng() % 3;
+                    break;  // in order
+                case 1:
+                    seq = top + rng() % (2 * W);
+                    break;  // jumps
+                case 2:
+                    seq = top > W ? top - rng() % (W + 8) : 1 + rng() % (top + 1);
+                    break;
+                default:
+                    seq = seen.empty() ? 1 : *seen.begin() + rng() % 64;
+                    break;  // old
             }
             RspError want = model(seen, seq);
             ASSERT_EQ(w.check(seq), want) << "run " << run << " step " << step << " seq " << seq;

@@ -52,14 +52,14 @@ struct Tables {
 
 // expectVersion of a write: the record's current version, or one of these.
 inline constexpr uint64_t kAnyVersion = std::numeric_limits<uint64_t>::max();  // unconditional
-inline constexpr uint64_t kMustBeAbsent = 0;                                 // create only
+inline constexpr uint64_t kMustBeAbsent = 0;                                   // create only
 
 struct Write {
     enum class Op : uint8_t { PutVm, DeleteVm, PutRoute, DeleteRoute };
     Op op = Op::PutVm;
-    VmKey vm;            // PutVm, DeleteVm
-    VmEntry vmValue;     // PutVm (version is set by the commit)
-    RouteKey route;      // PutRoute, DeleteRoute
+    VmKey vm;         // PutVm, DeleteVm
+    VmEntry vmValue;  // PutVm (version is set by the commit)
+    RouteKey route;   // PutRoute, DeleteRoute
     RouteEntry routeValue;
     uint64_t expectVersion = kAnyVersion;
 };
@@ -80,13 +80,13 @@ struct CommitResult {
     };
     Outcome outcome = Outcome::Failed;
     uint64_t revision = 0;
-    std::string message;    // why, for everything but Committed
+    std::string message;     // why, for everything but Committed
     size_t failedWrite = 0;  // Conflict, Refused: the index of the write
     bool ok() const { return outcome == Outcome::Committed; }
 };
 
 class Store {
-public:
+  public:
     virtual ~Store() = default;
     // A consistent snapshot of both tables.
     virtual Expected<Tables> read() = 0;

@@ -19,13 +19,13 @@ struct GatewayKey {
 };
 
 struct GatewayConfig {
-    std::string store;            // the controller's file store
+    std::string store;               // the controller's file store
     std::string listen = "0.0.0.0";  // RSP address (IPv4 or IPv6)
-    uint16_t port = 4790;         // 0: any free port (tests)
-    uint32_t sender = 1;          // this gateway's RSP sender id
-    std::vector<GatewayKey> keys; // accepted keys; replies are signed with replyKey
+    uint16_t port = 4790;            // 0: any free port (tests)
+    uint32_t sender = 1;             // this gateway's RSP sender id
+    std::vector<GatewayKey> keys;    // accepted keys; replies are signed with replyKey
     uint32_t replyKey = 0;
-    size_t maxPeers = 4096;       // learners with a replay window
+    size_t maxPeers = 4096;  // learners with a replay window
     uint32_t watchIntervalMs = 50;
     // The relay of forwarding-cache misses (VXLAN over UDP), when "relay" is configured.
     bool relay = false;

@@ -11,17 +11,17 @@
 
 namespace sluice::gateway {
 
-#define SLUICE_RELAY_DROPS(X)                                               \
-    X(TooShort, "too_short")         /* shorter than VXLAN + Ethernet + IP */ \
-    X(NoVni, "no_vni")               /* the VXLAN I flag is not set */        \
-    X(NotIp, "not_ip")               /* inner frame neither IPv4 nor IPv6 */  \
+#define SLUICE_RELAY_DROPS(X)                                                             \
+    X(TooShort, "too_short")                     /* shorter than VXLAN + Ethernet + IP */ \
+    X(NoVni, "no_vni")                           /* the VXLAN I flag is not set */        \
+    X(NotIp, "not_ip")                           /* inner frame neither IPv4 nor IPv6 */  \
     X(UnknownDestination, "unknown_destination") /* no VM for (VNI, dst) */
 
 enum class RelayDrop : uint8_t {
 #define SLUICE_RELAY_ENUM(name, text) name,
     SLUICE_RELAY_DROPS(SLUICE_RELAY_ENUM)
 #undef SLUICE_RELAY_ENUM
-    None,
+        None,
 };
 inline constexpr size_t kRelayDropCount = static_cast<size_t>(RelayDrop::None);
 const char* relayDropName(RelayDrop d);

@@ -23,13 +23,13 @@ struct ResponderCounters {
 
 // The VM table as the responder reads it: a hash of (VNI, IP) built once per store revision.
 class VmTable {
-public:
+  public:
     explicit VmTable(const controller::Tables& t);
     const controller::VmEntry* find(uint32_t vni, const rsp::IpAddress& ip) const;
     uint64_t revision() const { return revision_; }
     size_t size() const { return vms_.size(); }
 
-private:
+  private:
     struct Key {
         uint32_t vni;
         rsp::IpAddress ip;
@@ -43,7 +43,7 @@ private:
 };
 
 class RspResponder {
-public:
+  public:
     // Replies are signed with keyId and carry `sender`; queries are taken under any key of keys.
     RspResponder(const rsp::Keyring& keys, uint32_t keyId, uint32_t sender, size_t maxPeers,
                  uint64_t firstSequence = 0);
@@ -57,7 +57,7 @@ public:
     const rsp::RspCounters& rspCounters() const { return rx_.counters(); }
     const ResponderCounters& counters() const { return counters_; }
 
-private:
+  private:
     const rsp::Keyring& keys_;
     uint32_t keyId_, sender_;
     rsp::Receiver rx_;

@@ -37,7 +37,7 @@ RspError peekType(const uint8_t* msg, size_t len, MessageType& type);
 
 // One endpoint's receiving side: decode, then the sender's replay window, then count.
 class Receiver {
-public:
+  public:
     Receiver(const Keyring& keys, size_t maxPeers) : keys_(keys), guard_(maxPeers) {}
 
     RspError receiveQueries(const uint8_t* msg, size_t len, QueryBatch& out);
@@ -46,7 +46,7 @@ public:
     const RspCounters& counters() const { return counters_; }
     const ReplayGuard& guard() const { return guard_; }
 
-private:
+  private:
     RspError finish(RspError e, const Header& h);
 
     const Keyring& keys_;
@@ -57,12 +57,12 @@ private:
 // A sender's sequence numbers: strictly increasing, starting from the wall clock in
 // nanoseconds so that a restarted sender (same id, fresh counter) is not taken for a replay.
 class SequenceCounter {
-public:
+  public:
     SequenceCounter();
     explicit SequenceCounter(uint64_t start) : next_(start == 0 ? 1 : start) {}
     uint64_t next() { return next_++; }
 
-private:
+  private:
     uint64_t next_;
 };
 

@@ -9,32 +9,32 @@
 
 namespace sluice::rsp {
 
-#define SLUICE_RSP_ERRORS(X)                                                          \
-    X(None, "ok")                       /* accepted */                                \
-    X(TooShort, "too_short")            /* shorter than a header and a trailer */     \
-    X(TooLong, "too_long")              /* longer than kMaxMessageBytes */            \
-    X(BadMagic, "bad_magic")            /* not an RSP message */                      \
-    X(BadVersion, "bad_version")        /* a version this build does not speak */     \
-    X(BadType, "bad_type")              /* neither query nor reply */                 \
-    X(UnexpectedType, "unexpected_type") /* a reply where a query belongs or back */  \
-    X(BadFlags, "bad_flags")            /* a flag bit not defined for the type */     \
-    X(BadReserved, "bad_reserved")      /* a reserved byte is not zero */             \
-    X(BadCount, "bad_count")            /* zero entries or more than kMaxEntries */   \
-    X(LengthMismatch, "length_mismatch") /* size disagrees with the count */          \
-    X(UnknownKey, "unknown_key")        /* key id not in the keyring */               \
-    X(BadMac, "bad_mac")                /* HMAC-SHA256 does not verify: forged */     \
-    X(BadSequence, "bad_sequence")      /* sequence number 0 */                       \
-    X(Replayed, "replayed")             /* sequence already seen in the window */     \
-    X(TooOld, "too_old")                /* sequence below the window */               \
-    X(PeerTableFull, "peer_table_full") /* no room for another sender's window */     \
-    X(BadVni, "bad_vni")                /* VNI wider than 24 bits */                  \
-    X(BadFamily, "bad_family")          /* address family neither 4 nor 6 */          \
-    X(BadAddress, "bad_address")        /* IPv4 address with non-zero padding */      \
-    X(BadStatus, "bad_status")          /* reply status outside 1..4 */               \
-    X(BadNextHop, "bad_next_hop")       /* next hop missing, or present when not due */ \
-    X(BufferTooSmall, "buffer_too_small") /* encode: output buffer too small */       \
-    X(BadKey, "bad_key")                /* keyring: key length or duplicate id */     \
-    X(CryptoFailure, "crypto_failure")  /* libcrypto reported an error */
+#define SLUICE_RSP_ERRORS(X)                                                              \
+    X(None, "ok")                         /* accepted */                                  \
+    X(TooShort, "too_short")              /* shorter than a header and a trailer */       \
+    X(TooLong, "too_long")                /* longer than kMaxMessageBytes */              \
+    X(BadMagic, "bad_magic")              /* not an RSP message */                        \
+    X(BadVersion, "bad_version")          /* a version this build does not speak */       \
+    X(BadType, "bad_type")                /* neither query nor reply */                   \
+    X(UnexpectedType, "unexpected_type")  /* a reply where a query belongs or back */     \
+    X(BadFlags, "bad_flags")              /* a flag bit not defined for the type */       \
+    X(BadReserved, "bad_reserved")        /* a reserved byte is not zero */               \
+    X(BadCount, "bad_count")              /* zero entries or more than kMaxEntries */     \
+    X(LengthMismatch, "length_mismatch")  /* size disagrees with the count */             \
+    X(UnknownKey, "unknown_key")          /* key id not in the keyring */                 \
+    X(BadMac, "bad_mac")                  /* HMAC-SHA256 does not verify: forged */       \
+    X(BadSequence, "bad_sequence")        /* sequence number 0 */                         \
+    X(Replayed, "replayed")               /* sequence already seen in the window */       \
+    X(TooOld, "too_old")                  /* sequence below the window */                 \
+    X(PeerTableFull, "peer_table_full")   /* no room for another sender's window */       \
+    X(BadVni, "bad_vni")                  /* VNI wider than 24 bits */                    \
+    X(BadFamily, "bad_family")            /* address family neither 4 nor 6 */            \
+    X(BadAddress, "bad_address")          /* IPv4 address with non-zero padding */        \
+    X(BadStatus, "bad_status")            /* reply status outside 1..4 */                 \
+    X(BadNextHop, "bad_next_hop")         /* next hop missing, or present when not due */ \
+    X(BufferTooSmall, "buffer_too_small") /* encode: output buffer too small */           \
+    X(BadKey, "bad_key")                  /* keyring: key length or duplicate id */       \
+    X(CryptoFailure, "crypto_failure")    /* libcrypto reported an error */
 
 enum class RspError : uint8_t {
 #define SLUICE_RSP_ENUM(name, text) name,

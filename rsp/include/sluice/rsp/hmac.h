@@ -22,7 +22,7 @@ bool hmacSha256(const uint8_t* key, size_t keyLen, const uint8_t* data, size_t l
 // Up to kMaxKeys shared keys, each kMinKeyBytes..kMaxKeyBytes long, by 32-bit key id; more
 // than one key lets operators roll keys (add the new id everywhere, then switch senders).
 class Keyring {
-public:
+  public:
     static constexpr size_t kMaxKeys = 8;
     static constexpr size_t kMinKeyBytes = 16;
     static constexpr size_t kMaxKeyBytes = 64;
@@ -43,7 +43,7 @@ public:
     RspError verify(uint32_t id, const uint8_t* data, size_t len,
                     const uint8_t mac[kMacBytes]) const;
 
-private:
+  private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };

@@ -15,7 +15,7 @@
 namespace sluice::rsp {
 
 class ReplayWindow {
-public:
+  public:
     static constexpr uint64_t kWindowBits = 256;
 
     // None if seq may be accepted (not seen, not too old); Replayed, TooOld or BadSequence.
@@ -25,15 +25,15 @@ public:
     void commit(uint64_t seq);
     uint64_t highest() const { return top_; }
 
-private:
+  private:
     static constexpr size_t kWords = kWindowBits / 64;
-    uint64_t top_ = 0;                 // highest sequence accepted; 0: none yet
+    uint64_t top_ = 0;                     // highest sequence accepted; 0: none yet
     std::array<uint64_t, kWords> seen_{};  // bit i of the window: top_ - i was seen
 };
 
 // The windows of up to `capacity` senders; allocated once, never grows.
 class ReplayGuard {
-public:
+  public:
     explicit ReplayGuard(size_t capacity);
 
     // check + commit through the sender's window; PeerTableFull for a new sender when the
@@ -43,7 +43,7 @@ public:
     size_t peers() const { return used_; }
     size_t capacity() const { return capacity_; }
 
-private:
+  private:
     struct Slot {
         bool used = false;
         uint32_t keyId = 0;

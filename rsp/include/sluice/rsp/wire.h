@@ -19,7 +19,8 @@ inline constexpr size_t kMacBytes = 32;  // HMAC-SHA256 trailer
 // A reply to a full query batch fits one UDP datagram over a 1500-byte IPv6 underlay
 // (1452 bytes of payload): 32 + 24 * 56 + 32 = 1408.
 inline constexpr size_t kMaxEntries = 24;
-inline constexpr size_t kMaxMessageBytes = kHeaderBytes + kMaxEntries * kReplyEntryBytes + kMacBytes;
+inline constexpr size_t kMaxMessageBytes =
+    kHeaderBytes + kMaxEntries * kReplyEntryBytes + kMacBytes;
 inline constexpr uint32_t kMaxVni = 0xFFFFFF;
 
 enum class MessageType : uint8_t { Query = 1, Reply = 2 };
@@ -39,7 +40,7 @@ enum class EntryStatus : uint8_t {
 };
 
 struct IpAddress {
-    uint8_t family = 0;  // 4 or 6
+    uint8_t family = 0;               // 4 or 6
     std::array<uint8_t, 16> bytes{};  // IPv4 in bytes[0..3], the rest zero
 
     static IpAddress v4(uint8_t a, uint8_t b, uint8_t c, uint8_t d) {

@@ -1,4 +1,5 @@
-// `sluice ctl vm add|move|del|list`: the controller's VM-to-host table (docs/controller.md),
+// `sluice ctl vm add|move|del|list` and `sluice ctl route add|del|list`: the controller's
+// VM-to-host table and route tables (docs/controller.md),
 // written through the store the gateways watch (--store, $SLUICE_STORE, or
 // /var/lib/sluice/controller.store). It programs the store only, never a vSwitch.
 // Exit codes: 0 committed, 1 the store cannot be read or written, 2 usage (a malformed
@@ -37,7 +38,7 @@ std::string storePath(const VmOptions& o) {
 }
 
 int usage(const std::string& msg) {
-    std::cerr << "sluice ctl vm: error: " << msg << "\nRun with --help for more information.\n";
+    std::cerr << "sluice ctl: error: " << msg << "\nRun with --help for more information.\n";
     return kExitUsage;
 }
 
@@ -169,6 +170,60 @@ int runList(const VmOptions& o) {
     return kExitOk;
 }
 
+int runRoute(const VmOptions& o, bool del) {
+    auto vni = controller::parseVni(o.vni);
+    if (!vni) return usage("bad VNI '" + o.vni + "' (0 .. 16777215)");
+    auto prefix = controller::parsePrefix(o.ip);
+    if (!prefix) return usage("bad prefix '" + o.ip + "' (ADDRESS/LENGTH, host bits zero)");
+    Write w;
+    w.op = del ? Write::Op::DeleteRoute : Write::Op::PutRoute;
+    w.route = {*vni, *prefix};
+    nlohmann::json j = {{"vni", *vni}, {"prefix", controller::formatPrefix(*prefix)}};
+    if (!del) {
+        auto hop = controller::parseAddress(o.host);
+        if (!hop) return usage("bad next hop '" + o.host + "'");
+        w.routeValue.nextHop = *hop;
+        j["via"] = controller::formatAddress(*hop);
+    }
+    auto r = controller::openFileStore(storePath(o))->commit({w});
+    static const char* kNames[] = {"committed", "conflict", "refused", "failed"};
+    int code = r.ok() ? kExitOk
+               : r.outcome == CommitResult::Outcome::Failed ? kExitInputError
+                                                            : kExitViolation;
+    if (o.json) {
+        nlohmann::json out = {{"result", kNames[static_cast<int>(r.outcome)]},
+                              {"revision", r.revision}, {"route", j}};
+        if (!r.ok()) out["message"] = r.message;
+        printJson(std::cout, std::move(out));
+    } else if (!r.ok()) {
+        std::cerr << "sluice ctl route: error: " << r.message << "\n";
+    } else {
+        std::cout << (del ? "deleted" : "added") << " route " << j["prefix"].get<std::string>()
+                  << " in VNI " << *vni << " (revision " << r.revision << ")\n";
+    }
+    return code;
+}
+
+int runRouteList(const VmOptions& o) {
+    auto t = controller::openFileStore(storePath(o))->read();
+    if (!t) {
+        std::cerr << "sluice ctl route: error: " << t.error().str() << "\n";
+        return kExitInputError;
+    }
+    nlohmann::json routes = nlohmann::json::array();
+    for (const auto& [k, e] : t->routes) {
+        if (!o.json) {
+            std::cout << "vni " << k.vni << "  " << controller::formatPrefix(k.prefix) << "  via "
+                      << controller::formatAddress(e.nextHop) << "  version " << e.version << "\n";
+            continue;
+        }
+        routes.push_back({{"vni", k.vni}, {"prefix", controller::formatPrefix(k.prefix)},
+                          {"via", controller::formatAddress(e.nextHop)}, {"version", e.version}});
+    }
+    if (o.json) printJson(std::cout, {{"revision", t->revision}, {"routes", std::move(routes)}});
+    return kExitOk;
+}
+
 void setupCtlVm(CLI::App& app, int& exitCode) {
     CLI::App* ctl = nullptr;
     try {
@@ -215,6 +270,30 @@ void setupCtlVm(CLI::App& app, int& exitCode) {
     list->add_flag("--json", o->json, "JSON output");
     list->fallthrough();
     list->callback([o, &exitCode] { exitCode = runList(*o); });
+
+    // Route tables: VNI -> prefix -> underlay next hop, in the same store.
+    auto r = std::make_shared<VmOptions>();
+    auto* route = ctl->add_subcommand("route", "The controller's route tables (VNI, prefix -> next hop)");
+    route->add_option("--store", r->store,
+                      "Store file (default $SLUICE_STORE or /var/lib/sluice/controller.store)");
+    route->require_subcommand(1);
+    auto* radd = route->add_subcommand("add", "Add or replace a route");
+    radd->add_option("vni", r->vni, "VNI (0 .. 16777215)")->required();
+    radd->add_option("prefix", r->ip, "Prefix, e.g. 10.2.0.0/16")->required();
+    radd->add_option("--via", r->host, "Underlay next hop")->required();
+    radd->add_flag("--json", r->json, "JSON output");
+    radd->fallthrough();
+    radd->callback([r, &exitCode] { exitCode = runRoute(*r, false); });
+    auto* rdel = route->add_subcommand("del", "Delete a route");
+    rdel->add_option("vni", r->vni, "VNI (0 .. 16777215)")->required();
+    rdel->add_option("prefix", r->ip, "Prefix")->required();
+    rdel->add_flag("--json", r->json, "JSON output");
+    rdel->fallthrough();
+    rdel->callback([r, &exitCode] { exitCode = runRoute(*r, true); });
+    auto* rlist = route->add_subcommand("list", "List the routes");
+    rlist->add_flag("--json", r->json, "JSON output");
+    rlist->fallthrough();
+    rlist->callback([r, &exitCode] { exitCode = runRouteList(*r); });
 }
 
 }  // namespace

@@ -139,3 +139,31 @@ TEST_F(CtlVm, UnreadableStoreExitsOne) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST_F(CtlVm, Routes) {
+    auto route = [&](const std::string& args) { return sluice("ctl route --store " + store_ + " " + args); };
+    auto r = route("add 100 10.2.0.0/16 --via 192.168.0.9");
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_TRUE(has(r.out, "added route 10.2.0.0/16 in VNI 100 (revision 1)")) << r.out;
+    ASSERT_EQ(route("add 100 fd00:2::/32 --via fd00:1::9").code, 0);
+    ASSERT_EQ(vm("add 100 10.1.0.5 --host 192.168.0.2 --mac 02:00:00:00:00:05").code, 0);
+    r = route("list --json");
+    ASSERT_EQ(r.code, 0) << r.err;
+    auto j = nlohmann::json::parse(r.out);
+    EXPECT_EQ(j["revision"], 3);  // routes and VMs share the store's revisions
+    ASSERT_EQ(j["routes"].size(), 2u);
+    EXPECT_EQ(j["routes"][0]["prefix"], "10.2.0.0/16");
+    EXPECT_EQ(j["routes"][0]["via"], "192.168.0.9");
+    EXPECT_EQ(route("add 100 10.2.0.1/16 --via 1.1.1.1").code, 2);  // host bits set
+    EXPECT_EQ(route("add 100 10.2.0.0/16 --via nowhere").code, 2);
+    EXPECT_EQ(route("del 100 10.3.0.0/16").code, 3);  // no such route
+    ASSERT_EQ(route("del 100 10.2.0.0/16").code, 0);
+    r = route("list");
+    EXPECT_FALSE(has(r.out, "10.2.0.0/16")) << r.out;
+    EXPECT_TRUE(has(r.out, "fd00:2::/32  via fd00:1::9")) << r.out;
+    EXPECT_EQ(vm("list --json").out.find("10.1.0.5") != std::string::npos, true);
+}
+
+}  // namespace

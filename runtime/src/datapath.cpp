@@ -53,7 +53,7 @@ void Datapath::fillSession(uint32_t slot, const FlowKey& key, const FlowKey& ori
     c.created = now;
     c.basePackets = 0;
     c.dscp = d.dscp;
-    fillSteps(c, d);
+    // Steps are filled by install(): once per decision, copied to the pair's other entry.
 }
 
 // The rule steps of a decision, in stable ids (pipeline_swap.h) of the pipeline that decided.
@@ -104,9 +104,14 @@ uint32_t Datapath::install(unsigned, const FlowKey& key, const Decision& d, uint
         fwd.dropReason = d.drop;
     }
     fillSession(f, key, key, d, fwd, d.pair ? SessionRole::Forward : SessionRole::Single, now);
+    SessionCold& fc = table_->cold(f);
+    fillSteps(fc, d);
     table_->at(f).owner = owner;
     if (d.pair) {
         fillSession(r, d.revKey, key, d, d.rev, SessionRole::Reverse, now);
+        SessionCold& rc = table_->cold(r);
+        rc.nSteps = fc.nSteps;  // the same decision: the same steps
+        std::memcpy(rc.steps, fc.steps, sizeof(SessionStep) * fc.nSteps);
         table_->at(f).pair = r;
         table_->at(r).pair = f;
         if (!table_->publish(r)) {  // r went back to the pool

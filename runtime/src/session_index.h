@@ -115,9 +115,10 @@ public:
         Bucket& a = buckets_[h & mask_];
         Bucket& b = buckets_[altOf(h)];
         Locks lk(a, b);
+        // Signatures compared 8 at a time (SSE), as readers do; writers hold both locks.
         for (Bucket* bk : {&a, &b}) {
-            for (unsigned i = 0; i < kWays; ++i) {
-                if (load16(bk->sig[i]) != sig) continue;
+            for (uint32_t m = sigMask(*bk, sig); m != 0; m &= m - 1, m &= m - 1) {
+                const unsigned i = static_cast<unsigned>(__builtin_ctz(m)) >> 1;
                 uint32_t old = load32(bk->slot[i]);
                 if (old < slots_ && keyEqual(keyOf(old), k)) {
                     store32(bk->slot[i], slot);
@@ -125,10 +126,11 @@ public:
                     return true;
                 }
             }
+            if (&a == &b) break;  // one bucket (primary == alternative)
         }
         for (Bucket* bk : {&a, &b}) {
-            for (unsigned i = 0; i < kWays; ++i) {
-                if (load16(bk->sig[i]) != 0) continue;
+            if (uint32_t m = sigMask(*bk, 0); m != 0) {
+                const unsigned i = static_cast<unsigned>(__builtin_ctz(m)) >> 1;
                 store32(bk->slot[i], slot);
                 store16(bk->sig[i], sig);
                 return true;
@@ -187,6 +189,13 @@ private:
         }
     };
 
+    // Bits 2i and 2i+1 set: position i of `b` holds signature `sig` (0: free positions).
+    static uint32_t sigMask(const Bucket& b, uint16_t sig) {
+        __m128i sigs = _mm_load_si128(reinterpret_cast<const __m128i*>(b.sig));
+        auto m = static_cast<uint32_t>(
+            _mm_movemask_epi8(_mm_cmpeq_epi16(sigs, _mm_set1_epi16(static_cast<short>(sig)))));
+        return m;
+    }
     static uint16_t sigOf(uint32_t h) { return static_cast<uint16_t>((h >> 16) | 1u); }
     uint32_t altOf(uint32_t h) const {
         return ((h & mask_) ^ (((h >> 16) * 0x9e3779b1u) >> 7 | 1u)) & mask_;

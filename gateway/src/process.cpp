@@ -12,6 +12,7 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 #include <ostream>
+#include <string>
 
 #include "sluice/controller/store.h"
 #include "sluice/gateway/relay.h"
@@ -103,10 +104,12 @@ int runGateway(const GatewayConfig& c, const std::atomic<bool>& stop, std::ostre
     RspResponder responder(keys, c.replyKey, c.sender, c.maxPeers);
     responder.setTable(std::make_shared<VmTable>(*first));
     uint64_t revision = first->revision, tableLoads = 1, storeErrors = 0, truncated = 0;
-    log << "sluice gateway: RSP on " << bound << ", " << store->describe() << " at revision "
-        << revision << " (" << first->vms.size() << " VMs)";
-    if (c.relay) log << ", VXLAN relay on " << relayBound;
-    log << std::endl;
+    // One write for the whole line (stderr is unbuffered; watchers read it as it comes).
+    std::string start = "sluice gateway: RSP on " + bound + ", " + store->describe() +
+                        " at revision " + std::to_string(revision) + " (" +
+                        std::to_string(first->vms.size()) + " VMs)";
+    if (c.relay) start += ", VXLAN relay on " + relayBound;
+    log << start + "\n" << std::flush;
 
     auto printStats = [&] {
         nlohmann::json refused = nlohmann::json::object();
@@ -165,8 +168,9 @@ int runGateway(const GatewayConfig& c, const std::atomic<bool>& stop, std::ostre
                 // Static stability: keep answering from the last good table.
                 ++storeErrors;
                 if (!storeFailing)
-                    log << "sluice gateway: warning: " << rev.error().str()
-                        << " (answering from revision " << revision << ")" << std::endl;
+                    log << "sluice gateway: warning: " + rev.error().str() +
+                               " (answering from revision " + std::to_string(revision) + ")\n"
+                        << std::flush;
                 storeFailing = true;
             }
         }

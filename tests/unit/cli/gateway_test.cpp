@@ -85,7 +85,8 @@ class Gateway : public ::testing::Test {
             ::execl(bin.c_str(), bin.c_str(), "gateway", config.c_str(), nullptr);
             _exit(127);
         }
-        std::regex line(R"(RSP on 127\.0\.0\.1:(\d+))");
+        // The whole start line (it ends with a newline), then its RSP port.
+        std::regex line(R"(RSP on 127\.0\.0\.1:(\d+)[^\n]*\n)");
         for (auto end = Clock::now() + std::chrono::seconds(10); Clock::now() < end;) {
             std::smatch m;
             std::string err = slurp(errPath_);

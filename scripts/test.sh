@@ -17,7 +17,7 @@ if [[ -z "$asan" ]]; then asan=$([[ $# -eq 0 ]] && echo 1 || echo 0); fi
 targets=(runtime_parser_test runtime_ring_test runtime_pcap_test runtime_config_test
          runtime_hardening_test runtime_control_protocol_test runtime_netns_test
          rsp_hmac_test rsp_replay_window_test rsp_codec_test controller_store_test
-         gateway_responder_test cli_ctl_vm_test cli_gateway_test fuzz_rsp gateway_netns_test)
+         gateway_responder_test gateway_relay_test cli_ctl_vm_test cli_gateway_test fuzz_rsp gateway_netns_test)
 cmake --preset asan-ubsan >/dev/null
 cmake --build --preset asan-ubsan --target "${targets[@]}"
 export ASAN_OPTIONS="abort_on_error=1:halt_on_error=1"

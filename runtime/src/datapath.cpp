@@ -97,13 +97,14 @@ uint32_t Datapath::install(unsigned, const FlowKey& key, const Decision& d, uint
         table_->unreserve(owner, n);
         return kNoSlot;
     }
-    Transposition fwd = d.fwd;
+    const Transposition* fwd = &d.fwd;  // not copied unless it is a drop
+    Transposition dropAct;
     if (d.drop != DropReason::None) {
-        fwd = Transposition{};
-        fwd.flags = kTpDrop;
-        fwd.dropReason = d.drop;
+        dropAct.flags = kTpDrop;
+        dropAct.dropReason = d.drop;
+        fwd = &dropAct;
     }
-    fillSession(f, key, key, d, fwd, d.pair ? SessionRole::Forward : SessionRole::Single, now);
+    fillSession(f, key, key, d, *fwd, d.pair ? SessionRole::Forward : SessionRole::Single, now);
     SessionCold& fc = table_->cold(f);
     fillSteps(fc, d);
     table_->at(f).owner = owner;

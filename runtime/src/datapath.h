@@ -235,8 +235,8 @@ private:
     EncapSpec encapTo(const lang::IpAddr& src, const lang::IpAddr& dst, uint32_t vni,
                       const FlowKey& key) const;
     std::string describeDecision(const Decision& d) const;
-    void runPipeline(unsigned worker, Decision& d, uint16_t port, lang::Direction dir,
-                     const lang::Headers& in, sl_result& out);
+    const sl_result& runPipeline(unsigned worker, Decision& d, uint16_t port,
+                                 lang::Direction dir, const lang::Headers& in);
     uint32_t install(unsigned worker, const FlowKey& key, const Decision& d, uint64_t now,
                      DropReason& refused);
     void fillSession(uint32_t slot, const FlowKey& key, const FlowKey& origin,

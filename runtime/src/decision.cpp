@@ -121,16 +121,17 @@ uint16_t Datapath::entropy(const FlowKey& key) const {
 // ---------------------------------------------------------------------------------------------
 // Next-hop resolution.
 
-void Datapath::runPipeline(unsigned worker, Decision& d, uint16_t port, Direction dir,
-                           const Headers& in, sl_result& out) {
+// Runs straight into the Decision's record of the run (no sl_result copy); decide() runs at
+// most two pipelines (the sender's outbound, the receiver's inbound).
+const sl_result& Datapath::runPipeline(unsigned worker, Decision& d, uint16_t port, Direction dir,
+                                       const Headers& in) {
+    PipelineRun& run = d.runs[d.nRuns < 2 ? d.nRuns : 1];
+    run.port = port;
+    run.dir = static_cast<uint8_t>(dir);
     sl_meta m = headersToMeta(in);
-    d.pl->slowPath->run(worker, port, dir, m, out);  // the pipeline decide() read, never a newer one
-    if (d.nRuns < 2) {
-        d.runs[d.nRuns].port = port;
-        d.runs[d.nRuns].dir = static_cast<uint8_t>(dir);
-        d.runs[d.nRuns].result = out;
-        ++d.nRuns;
-    }
+    d.pl->slowPath->run(worker, port, dir, m, run.result);  // the pipeline decide() read
+    if (d.nRuns < 2) ++d.nRuns;
+    return run.result;
 }
 
 // The local port with (vni, dst) as the next pipeline, or a drop.
@@ -228,8 +229,7 @@ bool Datapath::ingressStage(unsigned worker, Walk& w, Decision& d, Egress& e) {
     if (w.key.ingress != kUplinkIngress) {
         uint16_t p = w.key.ingress;
         d.owner = p;
-        sl_result r;
-        runPipeline(worker, d, p, Direction::Out, w.cur, r);
+        const sl_result& r = runPipeline(worker, d, p, Direction::Out, w.cur);
         if (r.verdict != SL_VERDICT_ALLOW)
             return fail(d, DropReason::PolicyDeny, DropDetail::PolicyDeny);
         w.cur = metaToHeaders(r.out);
@@ -248,8 +248,7 @@ bool Datapath::ingressStage(unsigned worker, Walk& w, Decision& d, Egress& e) {
 
 bool Datapath::inboundStage(unsigned worker, Walk& w, Decision& d, Egress& e) {
     const uint16_t p = e.port;
-    sl_result r;
-    runPipeline(worker, d, p, Direction::In, w.cur, r);
+    const sl_result& r = runPipeline(worker, d, p, Direction::In, w.cur);
     if (r.verdict != SL_VERDICT_ALLOW) return fail(d, DropReason::PolicyDeny, DropDetail::PolicyDeny);
     w.cur = metaToHeaders(r.out);
     e = resolveOutput(w, r, p, true);

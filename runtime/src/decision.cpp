@@ -10,6 +10,8 @@
 // No strings and no allocation here (tests/unit/runtime/miss_alloc_test.cpp counts them);
 // `ctl trace` turns a Decision into text afterwards (describeDecision).
 #include <cstring>
+#include <new>
+#include <type_traits>
 
 #include "datapath.h"
 
@@ -363,7 +365,10 @@ void Datapath::pairStage(const Walk& w, uint8_t tcpFlags, Decision& d) {
 
 void Datapath::decide(unsigned worker, const FlowKey& key, uint8_t tcpFlags, uint8_t dscp,
                       Decision& d) {
-    d = Decision{};
+    // Default-initialised in place: the members with initialisers are reset; the pipeline
+    // results (runs[], ~600 bytes) are not zeroed, only runs[0..nRuns) are ever read.
+    static_assert(std::is_trivially_destructible_v<Decision>);
+    new (&d) Decision;
     // The pipeline is read once: every stage, the descriptor of the rule steps and the
     // installed session belong to the same generation even when a reload swaps meanwhile.
     const Pipeline* pl = pipes_->current();

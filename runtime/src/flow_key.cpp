@@ -55,6 +55,20 @@ void writeMac(uint64_t v, uint8_t* m) {
     std::memcpy(m, &w, 6);
 }
 
+// Whether n bytes are all zero, by wide loads (compactKey runs on every install).
+template <size_t N>
+bool allZero(const uint8_t* p) {
+    static_assert(N == 6 || N == 12 || N == 16);
+    uint64_t a = 0, b = 0;
+    if constexpr (N == 6) {
+        std::memcpy(&a, p, 6);
+    } else {
+        std::memcpy(&a, p, 8);
+        std::memcpy(&b, p + 8, N - 8);
+    }
+    return (a | b) == 0;
+}
+
 bool isEcho(uint8_t proto, uint8_t type) {
     return proto == lang::kProtoIcmp ? (type == 8 || type == 0)
                                      : proto == lang::kProtoIcmpV6 && (type == 128 || type == 129);
@@ -63,23 +77,19 @@ bool isEcho(uint8_t proto, uint8_t type) {
 }  // namespace
 
 bool compactKey(const FlowKey& k, FlowKey4& c) {
-    static const uint8_t kZero[16] = {};
     if (k.family != 4 || k.etherType != 0x0800 || k.dscp != 0) return false;
-    if (std::memcmp(k.srcIp + 4, kZero, 12) != 0 || std::memcmp(k.dstIp + 4, kZero, 12) != 0)
-        return false;
+    if (!allZero<12>(k.srcIp + 4) || !allZero<12>(k.dstIp + 4)) return false;
     std::memset(&c, 0, sizeof c);
     if (k.outerFamily == 4) {
-        if (std::memcmp(k.srcMac, kZero, 6) != 0 || std::memcmp(k.dstMac, kZero, 6) != 0 ||
-            std::memcmp(k.outerSrc + 4, kZero, 12) != 0 || std::memcmp(k.outerDst + 4, kZero, 12) != 0)
+        if (!allZero<6>(k.srcMac) || !allZero<6>(k.dstMac) || !allZero<12>(k.outerSrc + 4) ||
+            !allZero<12>(k.outerDst + 4))
             return false;
         c.tunnelled = 1;
         std::memcpy(c.ctx, &k.vni, 4);
         std::memcpy(c.ctx + 4, k.outerSrc, 4);
         std::memcpy(c.ctx + 8, k.outerDst, 4);
     } else if (k.outerFamily == 0) {
-        if (k.vni != 0 || std::memcmp(k.outerSrc, kZero, 16) != 0 ||
-            std::memcmp(k.outerDst, kZero, 16) != 0)
-            return false;
+        if (k.vni != 0 || !allZero<16>(k.outerSrc) || !allZero<16>(k.outerDst)) return false;
         std::memcpy(c.ctx, k.dstMac, 6);
         std::memcpy(c.ctx + 6, k.srcMac, 6);
     } else {

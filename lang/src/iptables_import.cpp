@@ -1116,7 +1116,7 @@ std::string sanitize(const std::string& name) {
     // Words of the language that an interface could be called.
     static const std::set<std::string> kReserved = {
         "port", "layer", "group", "rule", "routes", "ecmp", "meter", "credit", "const", "import",
-        "in", "out", "match", "action", "allow", "deny", "default", "priority", "assert", "host",
+        "in", "out", "match", "action", "allow", "deny", "default", "priority", "assert",
         "gateway", "drop", "uplink", "lpm", "stateful", "terminating", "idle", "set", "encap",
         "decap", "route", "vxlan", "vni", "src", "dst", "member", "weight", "hash", "probe"};
     if (kReserved.count(s)) s = "if_" + s;

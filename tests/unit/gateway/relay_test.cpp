@@ -22,7 +22,8 @@ std::vector<uint8_t> frame(uint32_t vni, uint16_t type, const controller::Addres
     std::vector<uint8_t> l3(ipBytes, 0);
     if (type == 0x0800) {
         l3[0] = 0x45;
-        std::copy(dst.bytes.begin(), dst.bytes.begin() + 4, l3.begin() + 16);
+        // A truncated header (the drop cases) carries no destination to fill in.
+        if (ipBytes >= 20) std::copy(dst.bytes.begin(), dst.bytes.begin() + 4, l3.begin() + 16);
     } else {
         l3[0] = 0x60;
         if (ipBytes >= 40) std::copy(dst.bytes.begin(), dst.bytes.end(), l3.begin() + 24);

@@ -2,6 +2,7 @@
 #include <nlohmann/json.hpp>
 #include <ostream>
 
+#include "report_json.h"
 #include "sluice/verify/finding.h"
 
 namespace sluice::verify {
@@ -16,21 +17,6 @@ const char* severityName(Severity s) {
         case Severity::Warning: return "warning";
         default: return "note";
     }
-}
-
-std::string fileOf(const lang::Policy& policy, const lang::SourceRange& r) {
-    if (!policy.sources || !r.valid() || r.begin.file == 0 ||
-        r.begin.file > policy.sources->fileCount())
-        return "";
-    return policy.sources->path(r.begin.file);
-}
-
-json location(const lang::Policy& policy, const lang::SourceRange& r) {
-    json j;
-    j["file"] = fileOf(policy, r);
-    j["line"] = r.begin.line;
-    j["col"] = r.begin.col;
-    return j;
 }
 
 json headersJson(const lang::Headers& h) {
@@ -111,6 +97,22 @@ struct Shown {
 };
 
 }  // namespace
+
+std::string fileOf(const lang::Policy& policy, const lang::SourceRange& r) {
+    if (!policy.sources || !r.valid() || r.begin.file == 0 ||
+        r.begin.file > policy.sources->fileCount())
+        return "";
+    return policy.sources->path(r.begin.file);
+}
+
+json location(const lang::Policy& policy, const lang::SourceRange& r) {
+    json j;
+    j["file"] = fileOf(policy, r);
+    j["line"] = r.begin.line;
+    j["col"] = r.begin.col;
+    return j;
+}
+
 
 std::string witnessText(const lang::Headers& headers) { return lang::formatPacketText(headers); }
 

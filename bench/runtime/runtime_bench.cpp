@@ -328,7 +328,8 @@ namespace {
 constexpr const char* kUsage =
     "usage: runtime_bench [--seconds S] [--flows F] [--slow-path compiled|interpreter]\n"
     "       runtime_bench --single-core --case CASE[,CASE...] --packets N [--flows F]\n"
-    "                     [--repeat R] [--burst B] [--slow-path compiled|interpreter] [--json]\n"
+    "                     [--repeat R] [--burst B] [--new-every K]\n"
+    "                     [--slow-path compiled|interpreter] [--json]\n"
     "\n"
     "Default mode: worker and generator on two lcores for S seconds (hits, misses, bare).\n"
     "--single-core: generator and worker alternate on this thread (deterministic; for\n"
@@ -336,6 +337,9 @@ constexpr const char* kUsage =
     "  hit   F ICMP echo flows vm1 -> vm2 of examples/run/demo.sl installed first (not\n"
     "        counted), then N packets cycling through them: every one a session hit\n"
     "  miss  N packets, each a new flow: compiled slow path + session pair install\n"
+    "  mixed F flows installed first (not counted), then N packets: one in K (--new-every K,\n"
+    "        default 10) a new flow (slow path + pair install), the others hits cycling\n"
+    "        through the F established flows (90/10 by default)\n"
     "  bare  rx_burst -> tx_burst between two ring devices (the limit)\n"
     "Prints one JSON object: case, packets, flows, cycles per packet of the worker step\n"
     "(median of R rounds), Mpps per core, and the worker's counters. With several cases,\n"
@@ -347,6 +351,7 @@ struct SingleOpts {
     unsigned flows = 1024;
     unsigned repeat = 1;
     unsigned burst = 32;
+    unsigned newEvery = 10;  // mixed: one packet in newEvery is a new flow
     std::string slow = "compiled";
 };
 
@@ -464,6 +469,7 @@ bool setupCase(Case& c, const SingleOpts& o, std::string& err) {
     // hit / miss: the runtime on two ring ports. Budgets fit every flow of every round (a pair
     // is two entries of vm1's budget).
     uint64_t entries = c.name == "miss" ? 2 * o.packets * (o.repeat + 1) : 2ull * o.flows;
+    if (c.name == "mixed") entries += 2 * (o.packets / o.newEvery + 1) * o.repeat;
     uint32_t maxPerPort = static_cast<uint32_t>(std::max<uint64_t>(1024, entries + 64));
     c.runtime = makeRuntime(o, maxPerPort, err);
     if (!c.runtime) return false;
@@ -480,7 +486,7 @@ bool setupCase(Case& c, const SingleOpts& o, std::string& err) {
         };
         return true;
     }
-    if (c.name != "hit") { err = "unknown case '" + c.name + "'"; return false; }
+    if (c.name != "hit" && c.name != "mixed") { err = "unknown case '" + c.name + "'"; return false; }
     if (o.flows == 0 || o.flows > (1u << 24)) { err = "--flows must be 1..16777216"; return false; }
     c.frames.resize(size_t{60} * o.flows);
     for (unsigned i = 0; i < o.flows; ++i)
@@ -492,6 +498,22 @@ bool setupCase(Case& c, const SingleOpts& o, std::string& err) {
     };
     // Warm-up (not timed): the first packet of each flow installs its session pair.
     c.feed.run(flows, o.burst);
+    if (c.name == "mixed") {
+        // After the warm-up, packet i (counted from 0) is new flow i / K when i % K == K - 1
+        // (from 10.10.(128 + n >> 16).1, never an established flow's source), else established
+        // flow number (hits so far) % F.
+        const uint64_t base = c.feed.next;
+        const unsigned k = o.newEvery;
+        c.feed.frame = [frames, flows, base, k](uint64_t i, uint8_t* f) {
+            const uint64_t j = i - base;
+            if (j % k == k - 1) {
+                const uint64_t n = j / k;
+                echoFrame(f, static_cast<uint16_t>(n), static_cast<uint8_t>(128 + (n >> 16)));
+            } else {
+                std::memcpy(f, frames + size_t{60} * ((j - j / k) % flows), 60);
+            }
+        };
+    }
     json k = counters(*c.runtime);
     if (k["session_misses"].get<uint64_t>() != flows || k["dropped"].get<uint64_t>() != 0) {
         err = "hit warm-up did not install every flow: " + k.dump();
@@ -522,7 +544,7 @@ int singleCoreMain(const SingleOpts& o) {
         std::string err;
         if (!setupCase(*c, o, err)) {
             std::fprintf(stderr, "runtime_bench: %s: %s\n", name.c_str(), err.c_str());
-            return name == "hit" || name == "miss" || name == "bare" ? 1 : 2;
+            return name == "hit" || name == "miss" || name == "bare" || name == "mixed" ? 1 : 2;
         }
         cases.push_back(std::move(c));
     }
@@ -543,6 +565,8 @@ int singleCoreMain(const SingleOpts& o) {
     out["flows"] = o.flows;
     out["repeat"] = o.repeat;
     out["burst"] = o.burst;
+    if (std::find(o.cases.begin(), o.cases.end(), "mixed") != o.cases.end())
+        out["new_every"] = o.newEvery;
     out["tsc_ghz"] = hz / 1e9;
     for (size_t i = 0; i < cases.size(); ++i) {
         Case& c = *cases[i];
@@ -571,9 +595,11 @@ int singleCoreMain(const SingleOpts& o) {
             out[c.name] = f;
         }
     }
-    if (cases.size() > 1 && out.contains("hit") && out.contains("bare")) {
-        out["hit_vs_bare"] = out["hit"]["cycles_per_packet"].get<double>() /
-                             out["bare"]["cycles_per_packet"].get<double>();
+    for (const char* name : {"hit", "mixed"}) {
+        if (cases.size() > 1 && out.contains(name) && out.contains("bare")) {
+            out[std::string(name) + "_vs_bare"] = out[name]["cycles_per_packet"].get<double>() /
+                                                  out["bare"]["cycles_per_packet"].get<double>();
+        }
     }
     std::printf("%s\n", out.dump(2).c_str());
     return 0;
@@ -613,11 +639,16 @@ int main(int argc, char** argv) {
         if (k == "--seconds") {
             seconds = std::atof(v);
             if (!(seconds > 0)) return usageError("--seconds must be positive");
-        } else if (k == "--flows" || k == "--packets" || k == "--repeat" || k == "--burst") {
+        } else if (k == "--flows" || k == "--packets" || k == "--repeat" || k == "--burst" ||
+                   k == "--new-every") {
             if (!number(v, n) || n == 0) return usageError(k + " needs a positive integer");
             if (k == "--flows") flows = o.flows = static_cast<unsigned>(std::min<uint64_t>(n, 1u << 30));
             if (k == "--packets") o.packets = n;
             if (k == "--repeat") o.repeat = static_cast<unsigned>(std::min<uint64_t>(n, 1000));
+            if (k == "--new-every") {
+                if (n < 2) return usageError("--new-every must be at least 2");
+                o.newEvery = static_cast<unsigned>(std::min<uint64_t>(n, 1u << 30));
+            }
             if (k == "--burst") {
                 if (n > 64) return usageError("--burst must be 1..64");
                 o.burst = static_cast<unsigned>(n);
@@ -631,7 +662,7 @@ int main(int argc, char** argv) {
                 size_t q = list.find(',', p);
                 if (q == std::string::npos) q = list.size();
                 std::string c = list.substr(p, q - p);
-                if (c != "hit" && c != "miss" && c != "bare")
+                if (c != "hit" && c != "miss" && c != "bare" && c != "mixed")
                     return usageError("unknown case '" + c + "'");
                 o.cases.push_back(c);
                 p = q + 1;

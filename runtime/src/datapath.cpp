@@ -78,7 +78,7 @@ void Datapath::fillSteps(SessionCold& c, const Decision& d) {
 }
 
 uint32_t Datapath::install(unsigned, const FlowKey& key, const Decision& d, uint64_t now,
-                           DropReason& refused) {
+                           DropReason& refused, const FlowKey4* key4) {
     unsigned n = d.pair ? 2 : 1;
     // A drop decision for traffic from the uplink is charged to the uplink's own bounded
     // budget (the drop cache), never to the VM it was addressed to: remote senders must not
@@ -88,17 +88,15 @@ uint32_t Datapath::install(unsigned, const FlowKey& key, const Decision& d, uint
     const uint16_t owner = remoteDrop ? kUplinkIngress : d.owner;
     refused = remoteDrop ? d.drop : DropReason::SessionTableFull;
     if (!table_->reserve(owner, n)) return kNoSlot;
-    uint32_t f = table_->allocSlot();
-    uint32_t r = d.pair ? table_->allocSlot() : kNoSlot;
-    if (f == kNoSlot || (d.pair && r == kNoSlot)) {
+    uint32_t slots[2] = {kNoSlot, kNoSlot};
+    if (!table_->allocSlots(n, slots)) {
         // Slots are bounded by the budgets; this only happens while reclamation lags.
-        if (f != kNoSlot) table_->freeSlot(f);
-        if (r != kNoSlot) table_->freeSlot(r);
         table_->unreserve(owner, n);
         return kNoSlot;
     }
+    const uint32_t f = slots[0], r = slots[1];
     const Transposition* fwd = &d.fwd;  // not copied unless it is a drop
-    Transposition dropAct;
+    Transposition dropAct{};
     if (d.drop != DropReason::None) {
         dropAct.flags = kTpDrop;
         dropAct.dropReason = d.drop;
@@ -121,7 +119,7 @@ uint32_t Datapath::install(unsigned, const FlowKey& key, const Decision& d, uint
             return kNoSlot;
         }
     }
-    if (!table_->publish(f)) {  // f went back to the pool
+    if (!table_->publish(f, key4)) {  // f went back to the pool
         if (d.pair) table_->remove(r);  // its budget is returned when it is reclaimed
         table_->unreserve(owner, 1);
         return kNoSlot;
@@ -457,7 +455,8 @@ uint32_t Datapath::missSlot(WorkerCtx& w, uint16_t dev, unsigned i, bool full, b
     Decision d;
     decide(w.id, b.wide[i], b.tcpFlags[i], dscp, d);
     DropReason refused = DropReason::None;
-    slot = install(w.id, b.wide[i], d, now, refused);
+    // The burst's compact key is the one to publish under (no second compactKey).
+    slot = install(w.id, b.wide[i], d, now, refused, isWide ? nullptr : &b.k4[i]);
     st.slowPathCycles += rte_rdtsc() - t0;
     if (slot == kNoSlot) {
         if (refused != DropReason::SessionTableFull) ++st.uncachedDrops;

@@ -107,12 +107,12 @@ struct Decision {
     DropDetail detail = DropDetail::None;
     uint16_t owner = kUplinkIngress;
     Egress egress;  // the final next hop (DeliverVm, Tunnel or Uplink) unless dropped
-    Transposition fwd;
+    Transposition fwd;  // valid unless dropped (not zeroed first: buildTransposition writes it)
     PipelineRun runs[2];
     unsigned nRuns = 0;
     bool pair = false;
-    FlowKey revKey{};
-    Transposition rev;
+    FlowKey revKey;  // valid when pair
+    Transposition rev;  // valid when pair
     uint32_t idleMs = 0;
     bool tcpTrack = false;
     uint8_t dscp = 0;               // of the packet decided (re-simulation repeats it)
@@ -236,9 +236,11 @@ private:
                       const FlowKey& key) const;
     std::string describeDecision(const Decision& d) const;
     const sl_result& runPipeline(unsigned worker, Decision& d, uint16_t port,
-                                 lang::Direction dir, const lang::Headers& in);
+                                 lang::Direction dir, const sl_meta& in);
+    sl_meta delivered(const Walk& w, const Egress& e) const;
+    // `key4`: the compact form of `key` when the caller has it (else computed when publishing).
     uint32_t install(unsigned worker, const FlowKey& key, const Decision& d, uint64_t now,
-                     DropReason& refused);
+                     DropReason& refused, const FlowKey4* key4 = nullptr);
     void fillSession(uint32_t slot, const FlowKey& key, const FlowKey& origin,
                      const Decision& d, const Transposition& act, SessionRole role,
                      uint64_t now);

@@ -8,7 +8,9 @@
 //                    to a host, or plain uplink
 //   4. pairStage     the reverse entry of a stateful flow (VFP 6.4.1)
 // No strings and no allocation here (tests/unit/runtime/miss_alloc_test.cpp counts them);
-// `ctl trace` turns a Decision into text afterwards (describeDecision).
+// `ctl trace` turns a Decision into text afterwards (describeDecision). The stages work on the
+// pipelines' own metadata (sl_meta): the key becomes one sl_meta, each pipeline's output is the
+// next stage's input in place, and no lang::Headers is made on the way (issue 10).
 #include <cstring>
 #include <new>
 #include <type_traits>
@@ -19,7 +21,6 @@ namespace sluice::rt {
 namespace {
 
 using lang::Direction;
-using lang::Headers;
 
 constexpr uint8_t kTcpSyn = 0x02, kTcpRst = 0x04, kTcpAck = 0x10;
 
@@ -32,18 +33,15 @@ uint64_t macValue(const uint8_t* b) {
     return v;
 }
 
-Headers withoutTunnel(Headers h) {
-    h.vni = 0;
-    h.outerSrc = {};
-    h.outerDst = {};
-    return h;
+// The address of a canonical sl_meta (canonicalMeta) as the policy model holds it.
+lang::IpAddr ipOf(const sl_ip& a, uint8_t family) {
+    return {static_cast<lang::Family>(family), (static_cast<lang::u128>(a.hi) << 64) | a.lo};
 }
-
-Headers reversed(const Headers& h) {
-    Headers r = lang::replyHeaders(h);
-    r.tcpFlags = 0;
-    return r;
+sl_ip slIp(const lang::IpAddr& a) {
+    return sl_ip{static_cast<uint64_t>(a.value), static_cast<uint64_t>(a.value >> 64)};
 }
+bool tunnelled(const sl_meta& m) { return m.outer_dst_family != 0; }
+lang::IpAddr dstIpOf(const sl_meta& m) { return ipOf(m.dst_ip, m.dst_family); }
 
 Egress hopTo(NextHop hop, uint16_t port) {
     Egress e;
@@ -76,11 +74,10 @@ const char* dropDetailText(DropDetail d) {
 struct Datapath::Walk {
     const FlowKey& key;
     const Pipeline& pl;
-    Headers in;   // as it arrived
-    Headers cur;  // as rewritten by the pipelines so far
+    sl_meta in;          // as it arrived
+    const sl_meta* cur;  // as rewritten so far: `in`, or the last pipeline's output (d.runs)
     bool inTunnelled;
-    Headers delivered{};  // as on the wire at egress (forwardStage), for the reply key
-    uint16_t replyIngress = kUplinkIngress;
+    uint16_t replyIngress = kUplinkIngress;  // where the reply arrives (forwardStage)
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -125,13 +122,15 @@ uint16_t Datapath::entropy(const FlowKey& key) const {
 
 // Runs straight into the Decision's record of the run (no sl_result copy); decide() runs at
 // most two pipelines (the sender's outbound, the receiver's inbound).
+// The output is made canonical (as a round trip through lang::Headers would): it is the next
+// stage's input as it is.
 const sl_result& Datapath::runPipeline(unsigned worker, Decision& d, uint16_t port, Direction dir,
-                                       const Headers& in) {
+                                       const sl_meta& in) {
     PipelineRun& run = d.runs[d.nRuns < 2 ? d.nRuns : 1];
     run.port = port;
     run.dir = static_cast<uint8_t>(dir);
-    sl_meta m = headersToMeta(in);
-    d.pl->slowPath->run(worker, port, dir, m, run.result);  // the pipeline decide() read
+    d.pl->slowPath->run(worker, port, dir, in, run.result);  // the pipeline decide() read
+    canonicalMeta(run.result.out);
     if (d.nRuns < 2) ++d.nRuns;
     return run.result;
 }
@@ -163,7 +162,7 @@ Egress Datapath::ecmpMember(const Walk& w, const sl_result& r, uint32_t vni) con
     uint64_t pick = entropy(w.key) % total;
     for (const auto& mbr : members) {
         uint64_t wt = std::max(1u, mbr.weight);
-        if (pick < wt) return toHost(mbr.address, vni, w.cur.dstIp);
+        if (pick < wt) return toHost(mbr.address, vni, dstIpOf(*w.cur));
         pick -= wt;
     }
     return {};
@@ -172,7 +171,8 @@ Egress Datapath::ecmpMember(const Walk& w, const sl_result& r, uint32_t vni) con
 // Where the output of port `p`'s pipeline leads. `inbound`: the inbound pipeline decided (its
 // port outputs deliver; no further pipeline runs).
 Egress Datapath::resolveOutput(const Walk& w, const sl_result& r, uint16_t p, bool inbound) const {
-    const Headers& cur = w.cur;
+    const sl_meta& cur = *w.cur;
+    const lang::IpAddr dst = dstIpOf(cur);
     const uint32_t vni = ports_[p].vni;
     switch (r.out_kind) {
         case SL_OUT_VM: return hopTo(NextHop::DeliverVm, p);
@@ -180,31 +180,32 @@ Egress Datapath::resolveOutput(const Walk& w, const sl_result& r, uint16_t p, bo
             if (r.out_index >= ports_.size()) return {};
             const PortInfo& rp = ports_[r.out_index];
             if (rp.dev == kNoPort) {  // a port of another host
-                const lang::IpAddr* h = vmHost(rp.vni, cur.dstIp);
-                return h != nullptr ? toHost(*h, rp.vni, cur.dstIp) : Egress{};
+                const lang::IpAddr* h = vmHost(rp.vni, dst);
+                return h != nullptr ? toHost(*h, rp.vni, dst) : Egress{};
             }
             auto idx = static_cast<uint16_t>(r.out_index);
             return hopTo(inbound ? NextHop::DeliverVm : NextHop::InboundPort, idx);
         }
         case SL_OUT_UPLINK:
             if (inbound) return hopTo(NextHop::DeliverVm, p);
-            if (cur.tunnelled()) {
-                if (cur.outerDst == cfg_.underlay) return localPortFor(cur.vni, cur.dstIp);
+            if (tunnelled(cur)) {
+                const lang::IpAddr outerDst = ipOf(cur.outer_dst, cur.outer_dst_family);
+                if (outerDst == cfg_.underlay) return localPortFor(cur.vni, dst);
                 Egress e = hopTo(NextHop::Tunnel, kNoPort);
-                e.tunnelSrc = cur.outerSrc;
-                e.tunnelDst = cur.outerDst;
+                e.tunnelSrc = ipOf(cur.outer_src, cur.outer_src_family);
+                e.tunnelDst = outerDst;
                 e.vni = cur.vni;
                 return e;
             }
-            if (Egress e = localPortFor(vni, cur.dstIp); e.hop != NextHop::Drop) return e;
-            if (const lang::IpAddr* h = vmHost(vni, cur.dstIp)) return toHost(*h, vni, cur.dstIp);
+            if (Egress e = localPortFor(vni, dst); e.hop != NextHop::Drop) return e;
+            if (const lang::IpAddr* h = vmHost(vni, dst)) return toHost(*h, vni, dst);
             return hopTo(NextHop::Uplink, kNoPort);
         case SL_OUT_HOST:
         case SL_OUT_GATEWAY: {
             lang::IpAddr addr;
             addr.family = static_cast<lang::Family>(r.out_family);
             addr.value = (static_cast<lang::u128>(r.out_addr.hi) << 64) | r.out_addr.lo;
-            return toHost(addr, cur.tunnelled() ? cur.vni : vni, cur.dstIp);
+            return toHost(addr, tunnelled(cur) ? cur.vni : vni, dst);
         }
         case SL_OUT_ECMP: return ecmpMember(w, r, vni);
         default: return {};  // SL_OUT_DROP and unknown kinds
@@ -231,17 +232,17 @@ bool Datapath::ingressStage(unsigned worker, Walk& w, Decision& d, Egress& e) {
     if (w.key.ingress != kUplinkIngress) {
         uint16_t p = w.key.ingress;
         d.owner = p;
-        const sl_result& r = runPipeline(worker, d, p, Direction::Out, w.cur);
+        const sl_result& r = runPipeline(worker, d, p, Direction::Out, *w.cur);
         if (r.verdict != SL_VERDICT_ALLOW)
             return fail(d, DropReason::PolicyDeny, DropDetail::PolicyDeny);
-        w.cur = metaToHeaders(r.out);
+        w.cur = &r.out;
         e = resolveOutput(w, r, p, false);
         if (e.hop == NextHop::Drop) return fail(d, DropReason::NoRoute, DropDetail::NoRoute);
         return true;
     }
-    if (w.inTunnelled && !(w.in.outerDst == cfg_.underlay))
+    if (w.inTunnelled && !(ipOf(w.in.outer_dst, w.in.outer_dst_family) == cfg_.underlay))
         return fail(d, DropReason::NotForThisHost, DropDetail::NotForThisHost);
-    int local = findLocalPort(w.in.vni, w.in.dstIp, !w.inTunnelled);
+    int local = findLocalPort(w.in.vni, dstIpOf(w.in), !w.inTunnelled);
     if (local < 0) return fail(d, DropReason::NoLocalPort, DropDetail::NoLocalPort);
     d.owner = static_cast<uint16_t>(local);
     e = hopTo(NextHop::InboundPort, static_cast<uint16_t>(local));
@@ -250,9 +251,9 @@ bool Datapath::ingressStage(unsigned worker, Walk& w, Decision& d, Egress& e) {
 
 bool Datapath::inboundStage(unsigned worker, Walk& w, Decision& d, Egress& e) {
     const uint16_t p = e.port;
-    const sl_result& r = runPipeline(worker, d, p, Direction::In, w.cur);
+    const sl_result& r = runPipeline(worker, d, p, Direction::In, *w.cur);
     if (r.verdict != SL_VERDICT_ALLOW) return fail(d, DropReason::PolicyDeny, DropDetail::PolicyDeny);
-    w.cur = metaToHeaders(r.out);
+    w.cur = &r.out;
     e = resolveOutput(w, r, p, true);
     if (e.hop == NextHop::Drop) return fail(d, DropReason::NoRoute, DropDetail::NoRoute);
     // A host route back to this host: deliver to that port, no second inbound pipeline.
@@ -260,8 +261,10 @@ bool Datapath::inboundStage(unsigned worker, Walk& w, Decision& d, Egress& e) {
     return true;
 }
 
+// buildTransposition reads only the inner fields of the output (addresses, ports, DSCP): the
+// received tunnel, if any, is stripped (kTpDecap), the egress's own L2 or tunnel is added.
 bool Datapath::forwardStage(Walk& w, Decision& d, const Egress& e) {
-    const Headers finalInner = withoutTunnel(w.cur);
+    const sl_meta& out = *w.cur;
     bool ok = false;
     switch (e.hop) {
         case NextHop::DeliverVm: {
@@ -269,23 +272,15 @@ bool Datapath::forwardStage(Walk& w, Decision& d, const Egress& e) {
             uint8_t l2[12];
             macBytes(port.mac, l2);
             macBytes(cfg_.gatewayMac, l2 + 6);
-            ok = buildTransposition(w.in, w.inTunnelled, finalInner, l2, nullptr, port.dev, d.fwd);
-            w.delivered = finalInner;
-            w.delivered.dstMac = port.mac;
-            w.delivered.srcMac = cfg_.gatewayMac;
+            ok = buildTransposition(w.in, w.inTunnelled, out, l2, nullptr, port.dev, d.fwd);
             w.replyIngress = e.port;
             break;
         }
         case NextHop::Tunnel: {
             if (uplinkDev_ < 0) return fail(d, DropReason::NoRoute, DropDetail::NoUplink);
             EncapSpec spec = encapTo(e.tunnelSrc, e.tunnelDst, e.vni, w.key);
-            ok = buildTransposition(w.in, w.inTunnelled, finalInner, nullptr, &spec,
+            ok = buildTransposition(w.in, w.inTunnelled, out, nullptr, &spec,
                                     static_cast<uint16_t>(uplinkDev_), d.fwd);
-            w.delivered = finalInner;
-            w.delivered.vni = e.vni;
-            w.delivered.outerSrc = e.tunnelSrc;
-            w.delivered.outerDst = e.tunnelDst;
-            w.delivered.srcMac = w.delivered.dstMac = 0;  // uplink keys carry no MACs
             w.replyIngress = kUplinkIngress;
             break;
         }
@@ -294,10 +289,8 @@ bool Datapath::forwardStage(Walk& w, Decision& d, const Egress& e) {
             uint8_t l2[12];
             macBytes(cfg_.nextHopMac, l2);
             std::memcpy(l2 + 6, uplinkMac_, 6);
-            ok = buildTransposition(w.in, w.inTunnelled, finalInner, l2, nullptr,
+            ok = buildTransposition(w.in, w.inTunnelled, out, l2, nullptr,
                                     static_cast<uint16_t>(uplinkDev_), d.fwd);
-            w.delivered = finalInner;
-            w.delivered.srcMac = w.delivered.dstMac = 0;
             w.replyIngress = kUplinkIngress;
             break;
         }
@@ -306,6 +299,27 @@ bool Datapath::forwardStage(Walk& w, Decision& d, const Egress& e) {
     if (!ok) return fail(d, DropReason::SlowPathError, DropDetail::NotExpressible);
     d.egress = e;
     return true;
+}
+
+// The packet as it leaves (inner headers of the last output; the egress's MACs or tunnel): the
+// reply key is made from it. Uplink keys carry no MACs.
+sl_meta Datapath::delivered(const Walk& w, const Egress& e) const {
+    sl_meta m = *w.cur;
+    m.vni = 0;
+    m.outer_src = m.outer_dst = sl_ip{0, 0};
+    m.outer_src_family = m.outer_dst_family = 0;
+    m.src_mac = m.dst_mac = 0;
+    if (e.hop == NextHop::DeliverVm) {
+        m.dst_mac = ports_[e.port].mac;
+        m.src_mac = cfg_.gatewayMac;
+    } else if (e.hop == NextHop::Tunnel) {
+        m.vni = e.vni;
+        m.outer_src = slIp(e.tunnelSrc);
+        m.outer_dst = slIp(e.tunnelDst);
+        m.outer_src_family = static_cast<uint8_t>(e.tunnelSrc.family);
+        m.outer_dst_family = static_cast<uint8_t>(e.tunnelDst.family);
+    }
+    return m;
 }
 
 // Session pair for stateful rules, created on the VM side (VFP 6.4.1): the reply, as it will
@@ -325,7 +339,7 @@ void Datapath::pairStage(const Walk& w, uint8_t tcpFlags, Decision& d) {
                     std::min<uint64_t>(desc.rules[id].idle_timeout_ms, UINT32_MAX));
         }
     }
-    const Headers& in = w.in;
+    const sl_meta& in = w.in;
     const FlowKey& key = w.key;
     bool tcp = in.proto == lang::kProtoTcp;
     if (tcp) {
@@ -337,28 +351,40 @@ void Datapath::pairStage(const Walk& w, uint8_t tcpFlags, Decision& d) {
     if (!stateful || (tcp && !synOnly)) return;
     d.pair = true;
     d.tcpTrack = tcp;
-    d.revKey = replyKey(w.delivered, w.replyIngress, key.srcPort);
-    Headers revIn = keyToHeaders(d.revKey, 0, in.dscp);
-    Headers revOut = reversed(withoutTunnel(in));
-    revOut.dscp = revIn.dscp;
-    bool revTunnelled = d.revKey.outerFamily != 0;
-    bool ok;
+    d.revKey = replyKey(delivered(w, d.egress), w.replyIngress, key.srcPort);
+    const bool revTunnelled = d.revKey.outerFamily != 0;
+    // Back to the original ingress: its VM (L2 rewrite), its tunnel, or the plain uplink.
+    uint8_t l2[12];
+    const uint8_t* l2p = l2;
+    EncapSpec encap;
+    const EncapSpec* encapP = nullptr;
+    uint16_t txDev;
     if (key.ingress != kUplinkIngress) {
-        uint8_t l2[12];
         macBytes(ports_[key.ingress].mac, l2);
         macBytes(cfg_.gatewayMac, l2 + 6);
-        ok = buildTransposition(revIn, revTunnelled, revOut, l2, nullptr, ports_[key.ingress].dev,
-                                d.rev);
+        txDev = ports_[key.ingress].dev;
     } else if (w.inTunnelled) {
-        EncapSpec e = encapTo(in.outerDst, in.outerSrc, in.vni, key);
-        ok = buildTransposition(revIn, revTunnelled, revOut, nullptr, &e,
-                                static_cast<uint16_t>(uplinkDev_), d.rev);
+        encap = encapTo(ipOf(in.outer_dst, in.outer_dst_family),
+                        ipOf(in.outer_src, in.outer_src_family), in.vni, key);
+        encapP = &encap;
+        l2p = nullptr;
+        txDev = static_cast<uint16_t>(uplinkDev_);
     } else {
-        uint8_t l2[12];
         macBytes(cfg_.nextHopMac, l2);
         std::memcpy(l2 + 6, uplinkMac_, 6);
-        ok = buildTransposition(revIn, revTunnelled, revOut, l2, nullptr,
-                                static_cast<uint16_t>(uplinkDev_), d.rev);
+        txDev = static_cast<uint16_t>(uplinkDev_);
+    }
+    // The reverse is the forward inverted; built from the reply's metadata only where the
+    // inversion does not apply (invertTransposition).
+    bool ok;
+    if (!invertTransposition(d.fwd, in, *w.cur, revTunnelled, l2p, encapP, txDev, d.rev, ok)) {
+        sl_meta revIn = keyToMeta(d.revKey, 0, in.dscp);
+        sl_meta revOut = in;  // the reply of the packet as it arrived, without its tunnel
+        std::swap(revOut.src_ip, revOut.dst_ip);
+        std::swap(revOut.src_family, revOut.dst_family);
+        std::swap(revOut.src_port, revOut.dst_port);
+        revOut.dscp = revIn.dscp;
+        ok = buildTransposition(revIn, revTunnelled, revOut, l2p, encapP, txDev, d.rev);
     }
     if (!ok) d.pair = false;
 }
@@ -374,8 +400,8 @@ void Datapath::decide(unsigned worker, const FlowKey& key, uint8_t tcpFlags, uin
     const Pipeline* pl = pipes_->current();
     d.pl = pl;
     d.dscp = dscp;
-    Walk w{key, *pl, keyToHeaders(key, tcpFlags, dscp), {}, key.outerFamily != 0};
-    w.cur = w.in;
+    Walk w{key, *pl, keyToMeta(key, tcpFlags, dscp), nullptr, key.outerFamily != 0};
+    w.cur = &w.in;
     Egress e;
     if (!ingressStage(worker, w, d, e)) return;
     if (e.hop == NextHop::InboundPort && !inboundStage(worker, w, d, e)) return;

@@ -74,7 +74,123 @@ bool isEcho(uint8_t proto, uint8_t type) {
                                      : proto == lang::kProtoIcmpV6 && (type == 128 || type == 129);
 }
 
+// An address of the key as the ABI holds it (host order; IPv4 in the low 32 bits of lo).
+sl_ip metaIp(const uint8_t* b, uint8_t family) {
+    if (family == 4) {
+        uint32_t v;
+        std::memcpy(&v, b, 4);
+        return sl_ip{__builtin_bswap32(v), 0};
+    }
+    return sl_ip{load64be(b + 8), load64be(b)};  // family 6 (callers pass 4 or 6 only)
+}
+
+// The family an sl_meta address is read with (compiler::fromMeta): 4, 6, or none.
+uint8_t knownFamily(uint8_t f) { return f == 4 || f == 6 ? f : 0; }
+
+// 16 address bytes in network order of an ABI address of (known) family `f`, as writeIp.
+void metaIpBytes(const sl_ip& ip, uint8_t f, uint8_t* b) {
+    std::memset(b, 0, 16);
+    if (f == 4) {
+        const uint32_t v = __builtin_bswap32(static_cast<uint32_t>(ip.lo));
+        std::memcpy(b, &v, 4);
+    } else if (f == 6) {
+        store64be(ip.hi, b);
+        store64be(ip.lo, b + 8);
+    }
+}
+
 }  // namespace
+
+uint8_t answerIcmpType(uint8_t proto, uint8_t type) {
+    if (proto == lang::kProtoIcmp) {
+        switch (type) {
+            case 8: return 0;
+            case 0: return 8;
+            case 13: return 14;
+            case 14: return 13;
+            case 15: return 16;
+            case 16: return 15;
+            case 17: return 18;
+            case 18: return 17;
+            default: return type;
+        }
+    }
+    if (proto == lang::kProtoIcmpV6) {
+        if (type == 128) return 129;
+        if (type == 129) return 128;
+    }
+    return type;
+}
+
+sl_meta keyToMeta(const FlowKey& key, uint8_t tcpFlags, uint8_t dscp) {
+    sl_meta m;
+    std::memset(&m, 0, sizeof m);
+    const uint8_t f = knownFamily(key.family), of = knownFamily(key.outerFamily);
+    if (f != 0) {
+        m.src_ip = metaIp(key.srcIp, f);
+        m.dst_ip = metaIp(key.dstIp, f);
+    }
+    if (of != 0) {
+        m.outer_src = metaIp(key.outerSrc, of);
+        m.outer_dst = metaIp(key.outerDst, of);
+    }
+    m.src_family = m.dst_family = f;
+    m.outer_src_family = m.outer_dst_family = of;
+    m.src_mac = readMac(key.srcMac);
+    m.dst_mac = readMac(key.dstMac);
+    m.vni = key.vni;
+    m.ethertype = key.etherType;
+    if (key.proto != lang::kProtoIcmp && key.proto != lang::kProtoIcmpV6) {
+        m.src_port = key.srcPort;
+        m.dst_port = key.dstPort;
+    }
+    m.proto = key.proto;
+    m.tcp_flags = key.proto == lang::kProtoTcp ? tcpFlags : 0;
+    m.icmp_type = key.icmpType;
+    m.icmp_code = key.icmpCode;
+    m.dscp = dscp;
+    return m;
+}
+
+void canonicalMeta(sl_meta& m) {
+    auto fix = [](sl_ip& ip, uint8_t& f) {
+        if (f != 4 && f != 6) {
+            f = 0;
+            ip = sl_ip{0, 0};
+        }
+    };
+    fix(m.src_ip, m.src_family);
+    fix(m.dst_ip, m.dst_family);
+    fix(m.outer_src, m.outer_src_family);
+    fix(m.outer_dst, m.outer_dst_family);
+    std::memset(m.pad, 0, sizeof m.pad);
+}
+
+FlowKey replyKey(const sl_meta& m, uint16_t ingress, uint16_t icmpId) {
+    FlowKey k;
+    std::memset(&k, 0, sizeof k);
+    // The reply: addresses, ports, MACs and tunnel endpoints swapped.
+    writeMac(m.dst_mac, k.srcMac);
+    writeMac(m.src_mac, k.dstMac);
+    k.etherType = m.ethertype;
+    k.vni = m.vni;
+    k.outerFamily = knownFamily(m.outer_dst_family);
+    metaIpBytes(m.outer_dst, k.outerFamily, k.outerSrc);
+    metaIpBytes(m.outer_src, knownFamily(m.outer_src_family), k.outerDst);
+    k.family = knownFamily(m.dst_family);
+    metaIpBytes(m.dst_ip, k.family, k.srcIp);
+    metaIpBytes(m.src_ip, knownFamily(m.src_family), k.dstIp);
+    k.proto = m.proto;
+    if (m.proto != lang::kProtoIcmp && m.proto != lang::kProtoIcmpV6) {
+        k.srcPort = m.dst_port;
+        k.dstPort = m.src_port;
+    }
+    k.icmpType = answerIcmpType(m.proto, m.icmp_type);
+    k.icmpCode = m.icmp_code;
+    k.ingress = ingress;
+    if (isEcho(m.proto, m.icmp_type)) k.srcPort = icmpId;
+    return k;
+}
 
 bool compactKey(const FlowKey& k, FlowKey4& c) {
     if (k.family != 4 || k.etherType != 0x0800 || k.dscp != 0) return false;

@@ -74,10 +74,12 @@ uint32_t SessionTable::usedTotal() const {
     return t;
 }
 
-uint32_t SessionTable::allocSlot() {
-    void* obj = nullptr;
-    if (rte_ring_dequeue(freeSlots_, &obj) != 0) return kNoSlot;
-    return static_cast<uint32_t>(reinterpret_cast<uintptr_t>(obj));
+bool SessionTable::allocSlots(unsigned n, uint32_t* slots) {
+    void* objs[2];
+    if (n == 0 || n > 2 || rte_ring_dequeue_bulk(freeSlots_, objs, n, nullptr) != n) return false;
+    for (unsigned i = 0; i < n; ++i)
+        slots[i] = static_cast<uint32_t>(reinterpret_cast<uintptr_t>(objs[i]));
+    return true;
 }
 
 void SessionTable::freeSlot(uint32_t slot) {
@@ -85,13 +87,14 @@ void SessionTable::freeSlot(uint32_t slot) {
     rte_ring_enqueue(freeSlots_, reinterpret_cast<void*>(static_cast<uintptr_t>(slot)));
 }
 
-bool SessionTable::publish(uint32_t slot) {
+bool SessionTable::publish(uint32_t slot, const FlowKey4* key4) {
     SessionCold& c = cold_[slot];
     hot_[slot].inUse.store(1, std::memory_order_release);
     // An entry with the same key (e.g. a 5-tuple reused during TIME_WAIT) is replaced in place.
     uint32_t replaced = kNoSlot;
     bool ok;
-    if (compactKey(c.key, keys4_[slot])) {
+    if (key4 != nullptr) keys4_[slot] = *key4;
+    if (key4 != nullptr || compactKey(c.key, keys4_[slot])) {
         ok = idx4_->insert(keys4_[slot], slot, replaced);
     } else {
         ok = wide_->insert(c.key, slot, replaced);

@@ -134,12 +134,14 @@ public:
     // Charges `n` entries to `owner`'s budget; false (nothing charged) when it would exceed.
     bool reserve(uint16_t owner, unsigned n);
     void unreserve(uint16_t owner, unsigned n);
-    // A free slot, or kNoSlot when none; freeSlot() returns one never published.
-    uint32_t allocSlot();
+    // `n` (1 or 2) free slots in one dequeue (a pair's two entries), or false and none taken;
+    // freeSlot() returns one never published.
+    bool allocSlots(unsigned n, uint32_t* slots);
     void freeSlot(uint32_t slot);
     // Publishes a filled slot under cold(slot).key. An existing entry with the same key is
     // unlinked and retired. False when the hash is full (slot returned to the pool).
-    bool publish(uint32_t slot);
+    // `key4`: the key's compact form when the caller has it (must be compactKey's result).
+    bool publish(uint32_t slot, const FlowKey4* key4 = nullptr);
 
     // --- RCU ---
     void workerOnline(unsigned worker);

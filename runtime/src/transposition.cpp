@@ -65,58 +65,33 @@ uint16_t ipv4HeaderChecksum(const uint8_t* ip, unsigned len) {
     return static_cast<uint16_t>(~fold(s));
 }
 
-bool buildTransposition(const lang::Headers& in, bool inTunnelled, const lang::Headers& out,
-                        const uint8_t* l2, const EncapSpec* encap, uint16_t txDev,
-                        Transposition& t) {
-    t = Transposition{};
-    t.txDev = txDev;
-    t.proto = in.proto;
-    if (in.srcIp.family != out.srcIp.family || in.dstIp.family != out.dstIp.family) return false;
-    t.family = static_cast<uint8_t>(in.srcIp.family);
-    if (inTunnelled) t.flags |= kTpDecap;
-    unsigned alen = t.family == 4 ? 4 : 16;
-    uint8_t oldb[16], newb[16];
-    uint32_t ipDelta = 0, l4Delta = 0;
-    bool l4HasPseudo = in.proto == lang::kProtoTcp || in.proto == lang::kProtoUdp ||
-                       in.proto == lang::kProtoIcmpV6;
-    bool hasPorts = in.proto == lang::kProtoTcp || in.proto == lang::kProtoUdp;
-    if (t.family == 4 || t.family == 6) {
-        if (!(in.srcIp == out.srcIp)) {
-            ipBytes(in.srcIp, oldb);
-            ipBytes(out.srcIp, newb);
-            std::memcpy(t.srcIp, newb, 16);
-            t.flags |= kTpSetSrcIp;
-            uint32_t d = deltaOf(oldb, newb, alen);
-            ipDelta += d;
-            if (l4HasPseudo) l4Delta += d;
-        }
-        if (!(in.dstIp == out.dstIp)) {
-            ipBytes(in.dstIp, oldb);
-            ipBytes(out.dstIp, newb);
-            std::memcpy(t.dstIp, newb, 16);
-            t.flags |= kTpSetDstIp;
-            uint32_t d = deltaOf(oldb, newb, alen);
-            ipDelta += d;
-            if (l4HasPseudo) l4Delta += d;
-        }
-        if (in.dscp != out.dscp) {
-            t.flags |= kTpSetDscp;
-            t.dscp = out.dscp;
-            // DSCP is per packet (not in the key): its checksum delta is taken when applied.
-        }
+namespace {
+
+// ipBytes of the address an sl_meta holds (compiler::fromMeta's IpAddr): IPv4 the low 32 bits,
+// anything else 16 bytes.
+void metaBytes(const sl_ip& a, uint8_t family, uint8_t* b) {
+    if (family == 4) {
+        const uint32_t v = __builtin_bswap32(static_cast<uint32_t>(a.lo));
+        std::memset(b, 0, 16);
+        std::memcpy(b, &v, 4);
+    } else {
+        const uint64_t hi = __builtin_bswap64(a.hi), lo = __builtin_bswap64(a.lo);
+        std::memcpy(b, &hi, 8);
+        std::memcpy(b + 8, &lo, 8);
     }
-    if (hasPorts && in.srcPort != out.srcPort) {
-        t.flags |= kTpSetSrcPort;
-        wr16(reinterpret_cast<uint8_t*>(&t.srcPortBe), out.srcPort);
-        l4Delta += (~static_cast<uint32_t>(in.srcPort) & 0xffffu) + out.srcPort;
-    }
-    if (hasPorts && in.dstPort != out.dstPort) {
-        t.flags |= kTpSetDstPort;
-        wr16(reinterpret_cast<uint8_t*>(&t.dstPortBe), out.dstPort);
-        l4Delta += (~static_cast<uint32_t>(in.dstPort) & 0xffffu) + out.dstPort;
-    }
-    t.ipDelta = static_cast<uint16_t>(fold(ipDelta));
-    t.l4Delta = static_cast<uint16_t>(fold(l4Delta));
+}
+
+bool sameIp(const sl_ip& a, uint8_t fa, const sl_ip& b, uint8_t fb) {
+    return fa == fb && a.lo == b.lo && a.hi == b.hi;
+}
+
+bool hasPseudoHeader(uint8_t proto) {
+    return proto == lang::kProtoTcp || proto == lang::kProtoUdp || proto == lang::kProtoIcmpV6;
+}
+bool hasPorts(uint8_t proto) { return proto == lang::kProtoTcp || proto == lang::kProtoUdp; }
+
+// The parts of a transposition that do not depend on the metadata: L2 rewrite, encap template.
+bool finishTransposition(const uint8_t* l2, const EncapSpec* encap, Transposition& t) {
     if (l2 != nullptr) {
         t.flags |= kTpSetL2;
         std::memcpy(t.eth, l2, 12);
@@ -164,6 +139,114 @@ bool buildTransposition(const lang::Headers& in, bool inTunnelled, const lang::H
         vx[5] = static_cast<uint8_t>(encap->vni >> 8);
         vx[6] = static_cast<uint8_t>(encap->vni);
     }
+    return true;
+}
+
+}  // namespace
+
+bool buildTransposition(const sl_meta& in, bool inTunnelled, const sl_meta& out,
+                        const uint8_t* l2, const EncapSpec* encap, uint16_t txDev,
+                        Transposition& t) {
+    t = Transposition{};
+    t.txDev = txDev;
+    t.proto = in.proto;
+    if (in.src_family != out.src_family || in.dst_family != out.dst_family) return false;
+    t.family = in.src_family;
+    if (inTunnelled) t.flags |= kTpDecap;
+    unsigned alen = t.family == 4 ? 4 : 16;
+    uint8_t oldb[16], newb[16];
+    uint32_t ipDelta = 0, l4Delta = 0;
+    const bool l4HasPseudo = hasPseudoHeader(in.proto);
+    if (t.family == 4 || t.family == 6) {
+        if (!sameIp(in.src_ip, in.src_family, out.src_ip, out.src_family)) {
+            metaBytes(in.src_ip, in.src_family, oldb);
+            metaBytes(out.src_ip, out.src_family, newb);
+            std::memcpy(t.srcIp, newb, 16);
+            t.flags |= kTpSetSrcIp;
+            uint32_t d = deltaOf(oldb, newb, alen);
+            ipDelta += d;
+            if (l4HasPseudo) l4Delta += d;
+        }
+        if (!sameIp(in.dst_ip, in.dst_family, out.dst_ip, out.dst_family)) {
+            metaBytes(in.dst_ip, in.dst_family, oldb);
+            metaBytes(out.dst_ip, out.dst_family, newb);
+            std::memcpy(t.dstIp, newb, 16);
+            t.flags |= kTpSetDstIp;
+            uint32_t d = deltaOf(oldb, newb, alen);
+            ipDelta += d;
+            if (l4HasPseudo) l4Delta += d;
+        }
+        if (in.dscp != out.dscp) {
+            t.flags |= kTpSetDscp;
+            t.dscp = out.dscp;
+            // DSCP is per packet (not in the key): its checksum delta is taken when applied.
+        }
+    }
+    if (hasPorts(in.proto) && in.src_port != out.src_port) {
+        t.flags |= kTpSetSrcPort;
+        wr16(reinterpret_cast<uint8_t*>(&t.srcPortBe), out.src_port);
+        l4Delta += (~static_cast<uint32_t>(in.src_port) & 0xffffu) + out.src_port;
+    }
+    if (hasPorts(in.proto) && in.dst_port != out.dst_port) {
+        t.flags |= kTpSetDstPort;
+        wr16(reinterpret_cast<uint8_t*>(&t.dstPortBe), out.dst_port);
+        l4Delta += (~static_cast<uint32_t>(in.dst_port) & 0xffffu) + out.dst_port;
+    }
+    t.ipDelta = static_cast<uint16_t>(fold(ipDelta));
+    t.l4Delta = static_cast<uint16_t>(fold(l4Delta));
+    return finishTransposition(l2, encap, t);
+}
+
+// The reply arrives with out's values where fwd rewrote (fwd.srcIp/dstIp/ports hold them) and
+// leaves with in's: the reverse rewrites exactly those fields, swapped, and its checksum deltas
+// are those of the fields alone. The sums per field are taken as buildTransposition takes them
+// (old -> new), so the folded deltas are bit for bit the same (one's complement negation of
+// fwd's would differ for 0 vs 0xffff).
+bool invertTransposition(const Transposition& fwd, const sl_meta& in, const sl_meta& out,
+                         bool revTunnelled, const uint8_t* l2, const EncapSpec* encap,
+                         uint16_t txDev, Transposition& rev, bool& ok) {
+    const uint8_t f = in.src_family;
+    if ((f != 4 && f != 6) || in.dst_family != f || out.src_family != f || out.dst_family != f ||
+        in.proto != out.proto)
+        return false;
+    if (f == 4 && ((in.src_ip.lo | in.dst_ip.lo | out.src_ip.lo | out.dst_ip.lo) >> 32 |
+                   in.src_ip.hi | in.dst_ip.hi | out.src_ip.hi | out.dst_ip.hi) != 0)
+        return false;  // the reply key keeps 32 bits: the comparisons could differ
+    rev = Transposition{};
+    rev.txDev = txDev;
+    rev.proto = in.proto;
+    rev.family = f;
+    if (revTunnelled) rev.flags |= kTpDecap;
+    const unsigned alen = f == 4 ? 4 : 16;
+    const bool pseudo = hasPseudoHeader(in.proto);
+    uint32_t ipDelta = 0, l4Delta = 0;
+    if (fwd.flags & kTpSetDstIp) {  // the reply's source: out's destination back to in's
+        metaBytes(in.dst_ip, f, rev.srcIp);
+        rev.flags |= kTpSetSrcIp;
+        const uint32_t d = deltaOf(fwd.dstIp, rev.srcIp, alen);
+        ipDelta += d;
+        if (pseudo) l4Delta += d;
+    }
+    if (fwd.flags & kTpSetSrcIp) {
+        metaBytes(in.src_ip, f, rev.dstIp);
+        rev.flags |= kTpSetDstIp;
+        const uint32_t d = deltaOf(fwd.srcIp, rev.dstIp, alen);
+        ipDelta += d;
+        if (pseudo) l4Delta += d;
+    }
+    if (hasPorts(in.proto) && (fwd.flags & kTpSetDstPort)) {
+        rev.flags |= kTpSetSrcPort;
+        wr16(reinterpret_cast<uint8_t*>(&rev.srcPortBe), in.dst_port);
+        l4Delta += (~static_cast<uint32_t>(out.dst_port) & 0xffffu) + in.dst_port;
+    }
+    if (hasPorts(in.proto) && (fwd.flags & kTpSetSrcPort)) {
+        rev.flags |= kTpSetDstPort;
+        wr16(reinterpret_cast<uint8_t*>(&rev.dstPortBe), in.src_port);
+        l4Delta += (~static_cast<uint32_t>(out.src_port) & 0xffffu) + in.src_port;
+    }
+    rev.ipDelta = static_cast<uint16_t>(fold(ipDelta));
+    rev.l4Delta = static_cast<uint16_t>(fold(l4Delta));
+    ok = finishTransposition(l2, encap, rev);
     return true;
 }
 

@@ -7,6 +7,7 @@
 
 #include "frames.h"
 #include "sluice/runtime/flow.h"
+#include "sluice/runtime/slow_path.h"
 
 namespace sluice::rt {
 namespace {
@@ -340,6 +341,55 @@ TEST(RuntimeParser, CompactKeyRoundTripsAndRefuses) {
     FlowKey v6 = k;
     v6.family = 6;
     EXPECT_FALSE(compactKey(v6, c2));
+}
+
+// The miss path's sl_meta conversions are the Headers ones composed with the compiler's (the
+// stages no longer go through lang::Headers): random keys and random metadata, families and
+// bits outside what a parser produces included.
+TEST(RuntimeParser, MetaConversionsAgreeWithHeaders) {
+    std::mt19937_64 rng(20261202);
+    auto byte = [&] { return static_cast<uint8_t>(rng()); };
+    const uint8_t families[] = {0, 4, 6, 5, 255};
+    const uint8_t protos[] = {lang::kProtoTcp, lang::kProtoUdp, lang::kProtoIcmp,
+                              lang::kProtoIcmpV6, 47};
+    for (int iter = 0; iter < 20000; ++iter) {
+        FlowKey k;
+        for (size_t i = 0; i < sizeof k; ++i) reinterpret_cast<uint8_t*>(&k)[i] = byte();
+        k.family = families[rng() % 5];
+        k.outerFamily = families[rng() % 5];
+        k.proto = protos[rng() % 5];
+        if (rng() % 2) k.icmpType = (rng() % 2) ? 8 : 128;
+        const uint8_t flags = byte(), dscp = byte() & 63;
+        sl_meta a = keyToMeta(k, flags, dscp);
+        sl_meta b = headersToMeta(keyToHeaders(k, flags, dscp));
+        ASSERT_EQ(std::memcmp(&a, &b, sizeof a), 0) << "keyToMeta, iteration " << iter;
+
+        sl_meta m;
+        for (size_t i = 0; i < sizeof m; ++i) reinterpret_cast<uint8_t*>(&m)[i] = byte();
+        m.src_family = families[rng() % 5];
+        m.dst_family = families[rng() % 5];
+        m.outer_src_family = families[rng() % 5];
+        m.outer_dst_family = families[rng() % 5];
+        m.proto = protos[rng() % 5];
+        if (rng() % 2) m.icmp_type = static_cast<uint8_t>(rng() % 20);
+        sl_meta c = m;
+        canonicalMeta(c);
+        sl_meta d = headersToMeta(metaToHeaders(m));
+        ASSERT_EQ(std::memcmp(&c, &d, sizeof c), 0) << "canonicalMeta, iteration " << iter;
+        const uint16_t ingress = static_cast<uint16_t>(rng()), id = static_cast<uint16_t>(rng());
+        FlowKey r1 = replyKey(m, ingress, id);
+        FlowKey r2 = replyKey(metaToHeaders(m), ingress, id);
+        ASSERT_EQ(std::memcmp(&r1, &r2, sizeof r1), 0) << "replyKey, iteration " << iter;
+    }
+    for (unsigned proto = 0; proto < 256; ++proto) {
+        for (unsigned type = 0; type < 256; ++type) {
+            lang::Headers h;
+            h.proto = static_cast<uint8_t>(proto);
+            h.icmpType = static_cast<uint8_t>(type);
+            ASSERT_EQ(answerIcmpType(h.proto, h.icmpType), lang::replyHeaders(h).icmpType)
+                << "proto " << proto << " type " << type;
+        }
+    }
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string>
 
+#include "sluice/abi/sl_abi.h"
 #include "sluice/lang/packet.h"
 
 namespace sluice::rt {
@@ -149,5 +150,17 @@ void headersToKey(const lang::Headers& h, FlowKey& key);
 // ports and MACs swapped; ICMP echo request becomes echo reply. `ingress` of the reply.
 FlowKey replyKey(const lang::Headers& h, uint16_t ingress, uint16_t icmpId);
 std::string formatKey(const FlowKey& key);
+
+// The miss path works on the compiled pipelines' own metadata (sl_meta), with no lang::Headers
+// between its stages (issue 10). Each is exactly its Headers counterpart composed with the
+// compiler's conversions (RuntimeParser.MetaConversionsAgreeWithHeaders):
+//   keyToMeta(k, f, d)   == toMeta(keyToHeaders(k, f, d))
+//   canonicalMeta(m)     == toMeta(fromMeta(m))   (addresses of no family zeroed, pad zeroed)
+//   replyKey(m, in, id)  == replyKey(fromMeta(m), in, id)
+sl_meta keyToMeta(const FlowKey& key, uint8_t tcpFlags, uint8_t dscp = 0);
+void canonicalMeta(sl_meta& m);
+FlowKey replyKey(const sl_meta& m, uint16_t ingress, uint16_t icmpId);
+// The ICMP/ICMPv6 type of the answer to `type` (lang::replyHeaders' pairing).
+uint8_t answerIcmpType(uint8_t proto, uint8_t type);
 
 }  // namespace sluice::rt

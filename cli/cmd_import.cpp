@@ -1,5 +1,7 @@
 // `sluice import classbench FILE [-o OUT]`: turn a ClassBench rule set into a policy.
 // `sluice import iptables FILE... [-o OUT] [--port NAME] [--lossy]`: iptables-save output.
+// `sluice import security-groups FILE [--interfaces FILE] [-o OUT] [--lossy] [--vni N]`: AWS
+// or OpenStack security-group JSON.
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -8,6 +10,7 @@
 #include "sluice/lang/classbench.h"
 #include "sluice/lang/frontend.h"
 #include "sluice/lang/iptables.h"
+#include "sluice/lang/security_groups.h"
 
 namespace sluice::cli {
 namespace {
@@ -39,6 +42,49 @@ int writeOutput(const std::string& path, const std::string& text) {
     return kExitOk;
 }
 
+struct SecurityGroupOptions {
+    std::string file;
+    std::string interfaces;
+    std::string out;
+    bool lossy = false;
+    uint32_t vni = 1;
+};
+
+// The import must produce a policy that loads; if it does not, that is our bug, said so.
+bool importedPolicyLoads(const std::string& text) {
+    lang::Frontend frontend(frontendOptions());
+    if (frontend.loadString("<imported policy>", text)) return true;
+    std::cerr << "error: internal: the imported policy does not load; please report this with "
+                 "the input file\n";
+    frontend.diags().printText(std::cerr, globalOptions().color);
+    return false;
+}
+
+int runImportSecurityGroups(const SecurityGroupOptions& options) {
+    auto sources = std::make_shared<lang::SourceManager>();
+    auto read = [&](const std::string& path) -> std::optional<lang::SecurityGroupInput> {
+        auto text = readInputOrReport(path, kRuleSetLimits);
+        if (!text) return std::nullopt;
+        uint32_t id = sources->add(path, *text);
+        return lang::SecurityGroupInput{path, std::move(*text), id};
+    };
+    auto groups = read(options.file);
+    if (!groups) return kExitInputError;
+    std::optional<lang::SecurityGroupInput> interfaces;
+    if (!options.interfaces.empty()) {
+        interfaces = read(options.interfaces);
+        if (!interfaces) return kExitInputError;
+    }
+    lang::DiagnosticEngine diags(sources);
+    lang::SecurityGroupImportOptions importOptions;
+    importOptions.lossy = options.lossy;
+    importOptions.vni = options.vni;
+    auto text = lang::importSecurityGroups(*groups, interfaces, importOptions, diags);
+    diags.printText(std::cerr, globalOptions().color);
+    if (!text || !importedPolicyLoads(*text)) return kExitInputError;
+    return writeOutput(options.out, *text);
+}
+
 int runImportIptables(const IptablesOptions& options) {
     auto sources = std::make_shared<lang::SourceManager>();
     std::vector<lang::IptablesInput> inputs;
@@ -55,15 +101,7 @@ int runImportIptables(const IptablesOptions& options) {
     importOptions.lossy = options.lossy;
     auto text = lang::importIptables(inputs, ids, importOptions, diags);
     diags.printText(std::cerr, globalOptions().color);
-    if (!text) return kExitInputError;
-    // The import must produce a policy that loads; if it does not, that is our bug, said so.
-    lang::Frontend frontend(frontendOptions());
-    if (!frontend.loadString("<imported policy>", *text)) {
-        std::cerr << "error: internal: the imported policy does not load; please report this with "
-                     "the input file\n";
-        frontend.diags().printText(std::cerr, globalOptions().color);
-        return kExitInputError;
-    }
+    if (!text || !importedPolicyLoads(*text)) return kExitInputError;
     return writeOutput(options.out, *text);
 }
 
@@ -99,6 +137,22 @@ void setupImport(CLI::App& app, int& exitCode) {
     iptables->add_flag("--lossy", ipt->lossy,
                        "Leave out what cannot be imported (warnings) instead of failing");
     iptables->callback([ipt, &exitCode] { exitCode = runImportIptables(*ipt); });
+
+    auto sg = std::make_shared<SecurityGroupOptions>();
+    auto* groups = cmd->add_subcommand(
+        "security-groups", "AWS describe-security-groups or OpenStack security-group JSON: a layer "
+                           "per group, stateful allows, default deny (docs/import.md)");
+    groups->add_option("file", sg->file, "Security groups (JSON)")->required();
+    groups->add_option("--interfaces", sg->interfaces,
+                       "The interfaces carrying them: AWS describe-network-interfaces or "
+                       "OpenStack ports JSON (ports of the policy; resolves group references)");
+    groups->add_option("-o,--output", sg->out, "Output policy file (default: stdout)");
+    groups->add_option("--vni", sg->vni, "VNI of the generated ports")
+        ->capture_default_str()
+        ->check(CLI::Range(0u, (1u << 24) - 1));
+    groups->add_flag("--lossy", sg->lossy,
+                     "Leave out what cannot be imported (warnings) instead of failing");
+    groups->callback([sg, &exitCode] { exitCode = runImportSecurityGroups(*sg); });
 }
 
 }  // namespace

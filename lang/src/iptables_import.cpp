@@ -13,6 +13,7 @@
 #include <sstream>
 #include <string_view>
 
+#include "import_names.h"
 #include "sluice/lang/packet.h"
 
 namespace sluice::lang {
@@ -1109,19 +1110,7 @@ std::string condsText(const Conds& c, Family family) {
     return out;
 }
 
-std::string sanitize(const std::string& name) {
-    std::string s;
-    for (char ch : name) s += (std::isalnum(static_cast<unsigned char>(ch)) || ch == '_') ? ch : '_';
-    if (s.empty() || std::isdigit(static_cast<unsigned char>(s[0]))) s = "if_" + s;
-    // Words of the language that an interface could be called.
-    static const std::set<std::string> kReserved = {
-        "port", "layer", "group", "rule", "routes", "ecmp", "meter", "credit", "const", "import",
-        "in", "out", "match", "action", "allow", "deny", "default", "priority", "assert",
-        "gateway", "drop", "uplink", "lpm", "stateful", "terminating", "idle", "set", "encap",
-        "decap", "route", "vxlan", "vni", "src", "dst", "member", "weight", "hash", "probe"};
-    if (kReserved.count(s)) s = "if_" + s;
-    return s;
-}
+std::string sanitize(const std::string& name) { return identifierFrom(name, "if_"); }
 
 std::string commentText(const std::string& path, const FlatRule& f) {
     std::string out;

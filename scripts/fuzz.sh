@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Fuzz Sluice with libFuzzer + AddressSanitizer (docs/fuzzing.md).
 #   scripts/fuzz.sh [TARGET] [SECONDS]   TARGET: parser (default), frame, config, control,
-#                                        packet_text, or all (each in turn for SECONDS)
+#                                        packet_text, rsp, security_groups, or all (each in
+#                                        turn for SECONDS)
 #   scripts/fuzz.sh SECONDS              the parser target, as before (default 600 s)
 # Installs clang-19 and its runtime if missing, configures build-fuzz/ with SLUICE_FUZZ=ON,
 # builds fuzz_TARGET and runs it over a scratch copy of tests/fuzz/corpus/TARGET (new inputs
@@ -12,7 +13,7 @@
 # jobs), SLUICE_FUZZ_ARGS (extra libFuzzer flags, e.g. "-jobs=1 -workers=1").
 set -euo pipefail
 
-targets_all=(parser frame config control packet_text rsp)
+targets_all=(parser frame config control packet_text rsp security_groups)
 target="parser"
 seconds=600
 if [ $# -ge 1 ]; then
@@ -59,6 +60,7 @@ max_len() {
     case "$1" in
         frame) echo 9216 ;;
         packet_text) echo 1024 ;;
+        security_groups) echo 16384 ;;  # exports with their interfaces
         *) echo 4096 ;;
     esac
 }

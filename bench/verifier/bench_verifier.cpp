@@ -108,15 +108,16 @@ int main(int argc, char** argv) {
     if (sets.empty()) sets = {"acl1_10k", "fw1_10k", "ipc1_10k"};
     std::cout << "| set | rules | load s | verify s (median of " << runs
               << ") | shadowed | redundant | conflict | Z3 calls | geometric | naive s | naive "
-                 "rules done | speed-up | diff s (median) | diff classes | peak RSS MB | goals |\n"
-              << "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+                 "rules done | speed-up | diff s (median) | diff classes | diff path | peak RSS MB | goals "
+                 "|\n"
+              << "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
     int missing = 0;
     for (const auto& set : sets) {
         std::string path = dir + "/" + set;
         std::ifstream in(path);
         if (!in) {
             std::cout << "| " << set << " | data set absent: " << path
-                      << " (not measured) |||||||||||||\n";
+                      << " (not measured) ||||||||||||||\n";
             ++missing;
             continue;
         }
@@ -171,7 +172,9 @@ int main(int argc, char** argv) {
                   << " | " << last.geometricDecided << " | " << naiveS.str() << " | "
                   << nr.rulesChecked << "/" << rules << " | " << speed.str() << " | " << (dlast.truncated ? ">" : "") << d
                   << " | " << dlast.changes.size() << (dlast.truncated ? " (stopped)" : "")
-                  << " | " << (last.peakRssBytes >> 20)
+                  << " | "
+                  << (dlast.geometricLayers ? "geometric" : "Z3") << ", " << dlast.solverCalls
+                  << " Z3 calls | " << (last.peakRssBytes >> 20)
                   << " | verify " << (v < 2 && last.peakRssBytes < (size_t(1) << 30) ? "met" : "NOT met")
                   << ", diff " << (d < 1 && !dlast.truncated ? "met" : "NOT met")
                   << (internal || !dlast.internalErrors.empty() ? ", INTERNAL ERRORS" : "")

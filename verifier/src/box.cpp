@@ -345,6 +345,58 @@ CoverResult subtract(const Region& target, const std::vector<const Box*>& cutter
     return {Cover::NotCovered, pieces.front()};
 }
 
+Box boxOf(const lang::Headers& h) {
+    Box b;
+    for (size_t i = 0; i < lang::kFieldCount; ++i) b.lo[i] = b.hi[i] = h.get(static_cast<Field>(i));
+    b.lo[kInnerFam] = b.hi[kInnerFam] = smt::famCode(h.srcIp.family);
+    b.lo[kOuterFam] = b.hi[kOuterFam] = smt::famCode(h.outerSrc.family);
+    return b;
+}
+
+std::optional<Box> probe(const Region& target, size_t randomPerBox,
+                         const std::function<bool(const Box&)>& accept) {
+    const size_t vni = static_cast<size_t>(Field::Vni);
+    // A point is tried only when it is inside its box and a packet of the universe there
+    // (no VNI without a tunnel, outer addresses as the outer family allows).
+    auto tryPoint = [&](const Box& b, const Box& p) {
+        if (p.lo[kOuterFam] == 0 && p.lo[vni] != 0) return false;
+        return b.contains(p) && accept(p);
+    };
+    for (const auto& b : target) {
+        Box p = boxOf(pointOf(b));
+        if (tryPoint(b, p)) return p;
+        for (bool high : {false, true}) {
+            p = pointBox(b, high);
+            if (tryPoint(b, p)) return p;
+        }
+    }
+    uint64_t state = 0x2545f4914f6cdd1dull;
+    auto next = [&state] {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        return state;
+    };
+    for (size_t t = 0; t < randomPerBox; ++t)
+        for (const auto& b : target) {
+            Box p = b;
+            for (size_t d = 0; d < kDims; ++d) {
+                u128 span = b.hi[d] - b.lo[d];
+                u128 r = (u128(next()) << 64) | next();
+                u128 v = span == ~u128(0) ? r : b.lo[d] + r % (span + 1);
+                p.lo[d] = p.hi[d] = v;
+            }
+            for (size_t d : {static_cast<size_t>(Field::OuterSrcIp),
+                             static_cast<size_t>(Field::OuterDstIp)}) {
+                if (p.lo[kOuterFam] == 0) p.lo[d] = p.hi[d] = 0;
+                if (p.lo[kOuterFam] == 1) p.lo[d] = p.hi[d] = p.lo[d] & kV4Max;
+            }
+            if (p.lo[kOuterFam] == 0) p.lo[vni] = p.hi[vni] = 0;
+            if (tryPoint(b, p)) return p;
+        }
+    return std::nullopt;
+}
+
 lang::Headers pointOf(const Box& b) {
     auto pick = [&](size_t d, u128 preferred) {
         return (b.lo[d] <= preferred && preferred <= b.hi[d]) ? preferred : b.lo[d];

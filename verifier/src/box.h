@@ -5,6 +5,7 @@
 #pragma once
 
 #include <array>
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -57,5 +58,15 @@ CoverResult subtract(const Region& target, const std::vector<const Box*>& cutter
 
 // A concrete packet in the box, preferring values the packet text can show.
 lang::Headers pointOf(const Box& b);
+// The box of one packet (every dimension a single value).
+Box boxOf(const lang::Headers& h);
+
+// A cheap search for a point of `target` that `accept` takes (e.g. "no earlier rule contains
+// it"), before an exact subtraction: per box of the target, its preferred point (pointOf), its
+// two corners, then `randomPerBox` pseudo-random points (fixed seed, so runs repeat). Every
+// point tried is a point box inside the target and the packet universe. nullopt: none taken
+// (which proves nothing).
+std::optional<Box> probe(const Region& target, size_t randomPerBox,
+                         const std::function<bool(const Box&)>& accept);
 
 }  // namespace sluice::verify::geo

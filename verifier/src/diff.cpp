@@ -15,7 +15,9 @@
 #include <sstream>
 
 #include "box.h"
+#include "diff_geometric.h"
 #include "encoding.h"
+#include "pset.h"
 #include "replay.h"
 #include "sluice/verify/diff.h"
 
@@ -24,6 +26,9 @@ namespace sluice::verify {
 using lang::Direction;
 
 namespace {
+
+// Boxes per rule on the geometric diff path (a rule needing more goes to Z3).
+constexpr size_t kGeometricBoxCap = 256;
 
 bool sameValues(const std::vector<lang::MatchValue>& a, const std::vector<lang::MatchValue>& b) {
     if (a.size() != b.size()) return false;
@@ -273,6 +278,7 @@ public:
         std::optional<Pruning> pr;
         if (options_.prune) pr = planPruning(o, n, d, 4096);
         if (pr && !pr->position) return;  // identical pipelines in this direction
+        if (pr && geometric(name, o, n, d)) return;
         auto h = ctx_.freshHeaders("x_");
         auto filterFor = [&](const Side& s, bool isOld) {
             return [&, isOld](uint32_t layer) -> enc::RuleFilter {
@@ -380,6 +386,79 @@ public:
     }
 
 private:
+    // The geometric diff (diff_geometric.h) when the pipeline is the one changed layer, the
+    // port is the same and the connection's reply path did not change; false: ask Z3.
+    bool geometric(const std::string& name, const Side& o, const Side& n, Direction d) {
+        if (!options_.geometric || o.port != n.port) return false;
+        auto lo = traversal(*o.policy, o.port, d), ln = traversal(*n.policy, n.port, d);
+        if (lo.size() != 1 || ln.size() != 1) return false;
+        Direction back = d == Direction::In ? Direction::Out : Direction::In;
+        auto bo = traversal(*o.policy, o.port, back), bn = traversal(*n.policy, n.port, back);
+        if (bo.size() != bn.size()) return false;
+        for (size_t k = 0; k < bo.size(); ++k)
+            if (!sameLayer(o.policy->layers[bo[k]], n.policy->layers[bn[k]], back)) return false;
+        const lang::Layer& la = o.policy->layers[lo[0]];
+        const lang::Layer& lb = n.policy->layers[ln[0]];
+        std::optional<geodiff::Result> res;
+        try {
+            pset::Space::open(0);
+            res = geodiff::diffLayer(la, lb, d, kGeometricBoxCap, options_.maxClassesPerPortDir,
+                                     [this] { return remaining() <= 0; });
+        } catch (const std::exception&) {
+            return false;  // BDD budget: the solver path decides instead
+        }
+        if (!res) return false;
+        if (res->stopped) report_.truncated = true;
+        ++report_.geometricLayers;
+        const auto& ga = la.groupsFor(d).front();
+        const auto& gb = lb.groupsFor(d).front();
+        for (const auto& k : res->classes) {
+            Change ch;
+            ch.port = name;
+            ch.dir = d;
+            ch.witness = k.witness;
+            ch.oldRanges = {k.oldRule ? ga.rules[*k.oldRule].range : la.range};
+            ch.newRanges = {k.newRule ? gb.rules[*k.newRule].range : lb.range};
+            geo::Region region = geo::universe();
+            for (auto [g, r] : {std::pair{&ga, k.oldRule}, std::pair{&gb, k.newRule}}) {
+                if (!r) continue;
+                auto boxes = geo::conditionBoxes({&g->conditions, &g->rules[*r].conditions}, 64);
+                if (!boxes) continue;
+                geo::Region next;
+                for (const auto& a : region)
+                    for (const auto& b : *boxes)
+                        if (auto x = a.intersect(b)) next.push_back(*x);
+                region = std::move(next);
+            }
+            ch.sizeLog2 = regionLog2(region);
+            auto printed = replay::printedPacket(k.witness);
+            if (!printed.error.empty()) internalError(ch, printed.error);
+            auto co = replay::runConnection(o.policy, o.port, d, printed.headers);
+            auto cn = replay::runConnection(n.policy, n.port, d, printed.headers);
+            ch.oldSide = outcomeOf(*o.policy, co, d, printed.headers);
+            ch.newSide = outcomeOf(*n.policy, cn, d, printed.headers);
+            ch.oldSide.rule = decidingRule(ch.oldSide.trace, ch.newSide.trace);
+            ch.newSide.rule = decidingRule(ch.newSide.trace, ch.oldSide.trace);
+            if (options_.replay) {
+                // The interpreters must decide by the claimed rules, with other verdicts.
+                auto decider = [](const interp::Result& r) -> std::optional<uint32_t> {
+                    if (r.layers.empty() || !r.layers[0].rule) return std::nullopt;
+                    return *r.layers[0].rule;
+                };
+                bool ok = !co.syn.layers.empty() && !cn.syn.layers.empty() &&
+                          decider(co.syn) == k.oldRule && decider(cn.syn) == k.newRule &&
+                          co.syn.verdict != cn.syn.verdict;
+                if (!ok)
+                    internalError(ch, "old " + std::string(lang::verdictName(co.syn.verdict)) +
+                                          " by " + ch.oldSide.rule + ", new " +
+                                          lang::verdictName(cn.syn.verdict) + " by " +
+                                          ch.newSide.rule + " (the boxes claimed other deciders)");
+            }
+            report_.changes.push_back(std::move(ch));
+        }
+        return true;
+    }
+
     void checkReplay(const Change& ch, const replay::PortConnection& co,
                      const replay::PortConnection& cn, const z3::model& m,
                      const enc::PipelineEnc& po, const enc::PipelineEnc& pn,

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "box.h"
+#include "box_index.h"
 #include "pset.h"
 #include "checks.h"
 #include "encoding.h"
@@ -26,6 +27,8 @@ namespace {
 
 // Rules listed in a finding besides its subject (the message counts the rest).
 constexpr size_t kMaxInvolved = 16;
+// Pseudo-random probe points per box of a rule in the shadow check (geo::probe).
+constexpr size_t kProbeRandom = 8;
 
 std::string joinNames(const std::vector<std::string>& names, size_t max = 5) {
     std::string s;
@@ -145,11 +148,15 @@ private:
     // whose boxes contain the packet can match it, so the others are left out.
     replay::LayerOutcome replayWith(const std::vector<size_t>& rules, const lang::Headers& h) {
         std::vector<uint32_t> idx;
-        for (size_t r : rules) {
-            bool keep = regions_.empty();
-            for (size_t b = 0; !keep && b < regions_[r].size(); ++b)
-                keep = regions_[r][b].containsPoint(h);
-            if (keep) idx.push_back(static_cast<uint32_t>(r));
+        if (regions_.empty()) {
+            for (size_t r : rules) idx.push_back(static_cast<uint32_t>(r));
+        } else {
+            const uint64_t stamp = ++stamp_;
+            for (size_t r : rules) mark_[r] = stamp;
+            index_.anyIntersecting(geo::boxOf(h), [&](uint32_t id) {
+                if (mark_[owner_[id]] == stamp) idx.push_back(owner_[id]);
+                return false;
+            });
         }
         std::sort(idx.begin(), idx.end());
         idx.erase(std::unique(idx.begin(), idx.end()), idx.end());
@@ -270,8 +277,39 @@ private:
         earlier_.assign(n_, {});
         later_.assign(n_, {});
         auto indexStart = std::chrono::steady_clock::now();
-        // Overlap index over a flat array of every rule's boxes; a compact copy of the
-        // 5-tuple dimensions filters pairs before the full test.
+        // Overlap index: a spatial index over every rule's boxes (box_index.h), one query per
+        // box; the pairs are the same as an all-pairs scan would give, in ascending order.
+        flat_.clear();
+        owner_.clear();
+        for (size_t r = 0; r < n_; ++r)
+            for (const auto& b : regions_[r]) {
+                flat_.push_back(&b);
+                owner_.push_back(static_cast<uint32_t>(r));
+            }
+        index_ = geo::BoxIndex(flat_);
+        mark_.assign(n_, 0);
+        // Candidate pairs from an index over the rules' bounding boxes (one query per rule,
+        // not per box: a rule free in the protocol is 9 boxes with the same addresses), then
+        // the box pairs, compact 5-tuple key first.
+        std::vector<geo::Box> bounds(n_);
+        for (size_t r = 0; r < n_; ++r) {
+            if (regions_[r].empty()) continue;  // unmatchable: overlaps nothing
+            geo::Box& b = bounds[r];
+            b = regions_[r].front();
+            for (const auto& x : regions_[r])
+                for (size_t d = 0; d < geo::kDims; ++d) {
+                    b.lo[d] = std::min(b.lo[d], x.lo[d]);
+                    b.hi[d] = std::max(b.hi[d], x.hi[d]);
+                }
+        }
+        std::vector<const geo::Box*> boundPtrs;
+        std::vector<uint32_t> boundOwner;
+        for (size_t r = 0; r < n_; ++r)
+            if (!regions_[r].empty()) {
+                boundPtrs.push_back(&bounds[r]);
+                boundOwner.push_back(static_cast<uint32_t>(r));
+            }
+        geo::BoxIndex ruleIndex(boundPtrs);
         struct Key {
             lang::u128 slo, shi, dlo, dhi;
             uint32_t splo, sphi, dplo, dphi, plo, phi;
@@ -279,11 +317,10 @@ private:
         auto dim = [](lang::Field f) { return static_cast<size_t>(f); };
         auto u = [](lang::u128 v) { return static_cast<uint32_t>(v); };
         std::vector<Key> keys;
-        std::vector<const geo::Box*> flat;
         std::vector<size_t> first(n_ + 1, 0);
         for (size_t r = 0; r < n_; ++r) {
             first[r] = keys.size();
-            for (const auto& b : regions_[r]) {
+            for (const auto& b : regions_[r])
                 keys.push_back({b.lo[dim(lang::Field::SrcIp)], b.hi[dim(lang::Field::SrcIp)],
                                 b.lo[dim(lang::Field::DstIp)], b.hi[dim(lang::Field::DstIp)],
                                 u(b.lo[dim(lang::Field::SrcPort)]),
@@ -291,8 +328,6 @@ private:
                                 u(b.lo[dim(lang::Field::DstPort)]),
                                 u(b.hi[dim(lang::Field::DstPort)]),
                                 u(b.lo[dim(lang::Field::Proto)]), u(b.hi[dim(lang::Field::Proto)])});
-                flat.push_back(&b);
-            }
         }
         first[n_] = keys.size();
         auto overlap = [&](size_t x, size_t y) {
@@ -302,18 +337,21 @@ private:
                 a.dplo > b.dphi || b.dplo > a.dphi || a.splo > b.sphi || b.splo > a.sphi ||
                 a.plo > b.phi || b.plo > a.phi)
                 return false;
-            return flat[x]->intersects(*flat[y]);
+            return flat_[x]->intersects(*flat_[y]);
         };
         for (size_t r = 0; r < n_; ++r) {
-            for (size_t j = 0; j < r; ++j) {
+            if (regions_[r].empty()) continue;
+            ruleIndex.anyIntersecting(bounds[r], [&](uint32_t id) {
+                size_t j = boundOwner[id];
+                if (j >= r) return false;
                 bool hit = false;
                 for (size_t x = first[r]; x < first[r + 1] && !hit; ++x)
                     for (size_t y = first[j]; y < first[j + 1] && !hit; ++y) hit = overlap(x, y);
-                if (hit) {
-                    earlier_[r].push_back(j);
-                    later_[j].push_back(r);
-                }
-            }
+                if (hit) earlier_[r].push_back(j);
+                return false;
+            });
+            std::sort(earlier_[r].begin(), earlier_[r].end());
+            for (size_t j : earlier_[r]) later_[j].push_back(r);
         }
         size_t cap = cc_.options.boxCap;
         if (std::getenv("SLUICE_VERIFY_TRACE"))
@@ -338,13 +376,23 @@ private:
             if (E.empty() && !bddOnly) {
                 winHere = geo::pointOf(regions_[r].front());
             } else {
-                for (size_t j : bddOnly ? std::vector<size_t>{} : E)
+                // One earlier rule containing r: the first such rule contains r's first box,
+                // so only the rules whose boxes contain that box are candidates.
+                for (size_t j : bddOnly ? std::vector<size_t>{} : containingBefore(r))
                     if (geo::containedInOne(regions_[r], regions_[j])) {
                         shadowed = true;
                         by = {j};
                         break;
                     }
-                if (!shadowed) {
+                if (!shadowed && !bddOnly) {
+                    // Most rules win somewhere an earlier rule does not reach: a few probe
+                    // points find it without subtracting hundreds of boxes.
+                    if (auto p = geo::probe(regions_[r], kProbeRandom, [&](const geo::Box& q) {
+                            return !coveredBefore(r, q);
+                        }))
+                        winHere = geo::pointOf(*p);
+                }
+                if (!shadowed && !winHere) {
                     auto cover = bddOnly ? geo::CoverResult{}
                                          : geo::subtract(regions_[r], boxesOf(E), cap);
                     if (cover.status == geo::Cover::Covered) {
@@ -376,10 +424,31 @@ private:
 
     // First later rule containing the point, or none.
     std::optional<size_t> firstLaterAt(size_t r, const lang::Headers& p) const {
-        for (size_t j : later_[r])
-            for (const auto& b : regions_[j])
-                if (b.containsPoint(p)) return j;
-        return std::nullopt;
+        std::optional<size_t> first;
+        index_.anyIntersecting(geo::boxOf(p), [&](uint32_t id) {
+            size_t j = owner_[id];
+            if (j > r && (!first || j < *first)) first = j;
+            return false;
+        });
+        return first;
+    }
+
+    // The rules before r (ascending) with a box containing r's first box.
+    std::vector<size_t> containingBefore(size_t r) const {
+        std::vector<size_t> out;
+        const geo::Box& x = regions_[r].front();
+        index_.anyIntersecting(x, [&](uint32_t id) {
+            if (owner_[id] < r && flat_[id]->contains(x)) out.push_back(owner_[id]);
+            return false;
+        });
+        std::sort(out.begin(), out.end());
+        out.erase(std::unique(out.begin(), out.end()), out.end());
+        return out;
+    }
+
+    // Does a rule before r contain the point box q?
+    bool coveredBefore(size_t r, const geo::Box& q) const {
+        return index_.anyIntersecting(q, [&](uint32_t id) { return owner_[id] < r; });
     }
 
     void checkRedundantGeometric(size_t r, const lang::Headers& winHere) {
@@ -398,6 +467,21 @@ private:
         std::vector<size_t> context = E;
         context.insert(context.end(), L.begin(), L.end());
         if (!kstar && fb) {
+            ++cc_.report.geometricDecided;
+            reportRedundant(r, context, E1, winHere);
+            return;
+        }
+        // Each box of r inside one box of a rule before r or of E1 (the rules before k*): no
+        // subtraction needed (the usual case: a wide later rule with the same outcome).
+        auto inCut = [&](size_t j) { return j != r && (!kstar || j < *kstar); };
+        bool inOne = !cc_.options.bddOnly;
+        for (size_t b = 0; inOne && b < regions_[r].size(); ++b) {
+            const geo::Box& x = regions_[r][b];
+            inOne = index_.anyIntersecting(x, [&](uint32_t id) {
+                return inCut(owner_[id]) && flat_[id]->contains(x);
+            });
+        }
+        if (inOne) {
             ++cc_.report.geometricDecided;
             reportRedundant(r, context, E1, winHere);
             return;
@@ -542,6 +626,11 @@ private:
     std::vector<geo::Region> regions_;
     std::vector<std::vector<double>> volumes_;  // log2 volume of each box of each rule
     std::vector<std::vector<size_t>> earlier_, later_;
+    geo::BoxIndex index_;                // over flat_ (every box of every rule)
+    std::vector<const geo::Box*> flat_;  // box id -> box
+    std::vector<uint32_t> owner_;        // box id -> rule
+    std::vector<uint64_t> mark_;         // per rule: the stamp of the last query that marked it
+    uint64_t stamp_ = 0;
     std::map<size_t, z3::expr> matchCache_;
     std::vector<std::optional<pset::Set>> sets_;  // BDDs of the rules, built when needed
 };
@@ -572,14 +661,23 @@ void checkDefaults(CheckContext& cc, uint32_t layer, Direction dir) {
     if (geometric) {
         always = all.empty();
         if (!all.empty()) {
-            std::vector<const geo::Box*> cut;
-            for (const auto& b : all) cut.push_back(&b);
-            std::stable_sort(cut.begin(), cut.end(), [](auto* a, auto* b) {
-                return a->log2Volume() > b->log2Volume();
-            });
-            auto c = geo::subtract(geo::universe(), cut, cc.options.boxCap);
-            if (c.status == geo::Cover::Covered) never = true;
-            if (c.status == geo::Cover::NotCovered) never = false;
+            // Every universe piece inside one rule box (a catch-all): never, no sort needed.
+            geo::Region uni = geo::universe();
+            if (geo::containedInOne(uni, all)) {
+                never = true;
+            } else {
+                // Largest first; volumes computed once (not in the comparator: 17 log2 per
+                // call made this sort most of the check on 10K-rule layers).
+                std::vector<std::pair<double, const geo::Box*>> sized;
+                for (const auto& b : all) sized.emplace_back(b.log2Volume(), &b);
+                std::stable_sort(sized.begin(), sized.end(),
+                                 [](const auto& a, const auto& b) { return a.first > b.first; });
+                std::vector<const geo::Box*> cut;
+                for (const auto& [v, b] : sized) cut.push_back(b);
+                auto c = geo::subtract(uni, cut, cc.options.boxCap);
+                if (c.status == geo::Cover::Covered) never = true;
+                if (c.status == geo::Cover::NotCovered) never = false;
+            }
         }
     }
     if (!always || !never) {

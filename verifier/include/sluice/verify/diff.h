@@ -55,6 +55,9 @@ struct DiffOptions {
     size_t maxClassesPerPortDir = 64;
     bool replay = true;
     bool prune = true;  // restrict the solver to rules overlapping the changed rules
+    // One changed verdict-only layer: classes from the changed rules' boxes (diff_geometric.h),
+    // no solver. false: always Z3 (the property tests' cross-check).
+    bool geometric = true;
     double timeLimitSeconds = 0;  // > 0: stop after this long (DiffReport::truncated)
 };
 
@@ -65,6 +68,7 @@ struct DiffReport {
     std::vector<Finding> internalErrors;  // replays that disagreed
     std::vector<Expectation> expectations;
     size_t solverCalls = 0;
+    size_t geometricLayers = 0;  // port directions answered by the geometric diff
     double seconds = 0;
     bool truncated = false;  // the time limit ran out: the list of changes may be incomplete
 

@@ -6,6 +6,7 @@
 #include <iostream>
 #include <map>
 
+#include "cli_docs.h"
 #include "command.h"
 #include "suggest.h"
 
@@ -96,7 +97,8 @@ int main(int argc, char** argv) {
     CLI::App app{"sluice: verified, compiled networking policy for host virtual switches"};
     app.require_subcommand(1);
     app.fallthrough();  // the global options may follow the command: `sluice check F --no-color`
-    app.set_version_flag("--version", "sluice 0.1.0");
+    const std::string version = "sluice 0.1.0";
+    app.set_version_flag("--version", version);
     app.add_option("--stdlib", globalOptions().stdlibDirs, "Extra stdlib directory (repeatable)");
     app.footer(kContract);
     globalOptions().color = colorByDefault();
@@ -106,6 +108,7 @@ int main(int argc, char** argv) {
         ->excludes(colorOn);
     int exitCode = kExitOk;
     for (auto& [name, setup] : registry()) setup(app, exitCode);
+    addDocCommands(app, exitCode, version);  // last: they describe every command above
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {

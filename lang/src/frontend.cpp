@@ -206,6 +206,14 @@ private:
 
 std::vector<std::string> defaultStdlibDirs() {
     std::vector<std::string> dirs;
+    // An installed binary (`cmake --install`) finds the stdlib installed next to it first:
+    // PREFIX/bin/sluice -> PREFIX/share/sluice/stdlib.
+    std::error_code ec;
+    fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+    if (!ec) {
+        fs::path installed = exe.parent_path().parent_path() / "share" / "sluice" / "stdlib";
+        if (fs::is_directory(installed, ec)) dirs.push_back(installed.string());
+    }
 #ifdef SLUICE_STDLIB_DIR
     if (std::string(SLUICE_STDLIB_DIR).size() > 0) dirs.emplace_back(SLUICE_STDLIB_DIR);
 #endif

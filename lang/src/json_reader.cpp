@@ -6,8 +6,8 @@ namespace sluice::lang::json {
 
 const Value* Value::get(std::string_view key) const {
     const Value* found = nullptr;
-    for (const auto& [k, v] : members)
-        if (k == key) found = &v;
+    for (size_t i = 0; i < keys.size(); ++i)
+        if (keys[i] == key) found = &values[i];
     return found;
 }
 
@@ -128,7 +128,8 @@ private:
             skipSpace();
             Value member;
             if (!value(member, depth + 1)) return false;
-            v.members.emplace_back(std::move(key), std::move(member));
+            v.keys.push_back(std::move(key));
+            v.values.push_back(std::move(member));
             skipSpace();
             if (pos_ < s_.size() && s_[pos_] == ',') {
                 advance();

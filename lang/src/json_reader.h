@@ -19,7 +19,10 @@ struct Value {
     bool boolean = false;
     std::string text;  // String: the decoded string; Number: the number as written
     std::vector<Value> items;                           // Array
-    std::vector<std::pair<std::string, Value>> members;  // Object, in input order
+    // Object members in input order: keys[i] names values[i] (two vectors: a pair of an
+    // incomplete type is not allowed inside the type itself).
+    std::vector<std::string> keys;
+    std::vector<Value> values;
     uint32_t line = 0, col = 0;                          // where the value starts (1-based)
 
     bool isNull() const { return kind == Kind::Null; }

@@ -44,10 +44,10 @@ struct Side {
 
     size_t size() const { return boxes.size(); }
     lang::Verdict verdict(uint32_t r) const { return group->rules[r].action.verdict; }
-    // Does a rule before `limit` have a box containing q?
-    bool containedBefore(const geo::Box& q, size_t limit, bool whole) const {
-        return index.anyIntersecting(q, [&](uint32_t id) {
-            return owner[id] < limit && (!whole || flat[id]->contains(q));
+    // Does a rule before `limit` have a box containing q (a piece, or a point)?
+    bool containedBefore(const geo::Box& q, size_t limit) const {
+        return index.anyMeeting(q, [&](uint32_t id) {
+            return owner[id] < limit && flat[id]->contains(q);
         });
     }
     const pset::Set& setOf(uint32_t r) {
@@ -138,11 +138,10 @@ private:
         // Each piece inside one cutting box: empty (the common case, no subtraction).
         bool inOne = true;
         for (size_t i = 0; inOne && i < target.size(); ++i)
-            inOne = S.containedBefore(target[i], c, true) ||
-                    T.containedBefore(target[i], limitT, true);
+            inOne = S.containedBefore(target[i], c) || T.containedBefore(target[i], limitT);
         if (inOne) return std::nullopt;
         if (auto p = geo::probe(target, 8, [&](const geo::Box& q) {
-                return !S.containedBefore(q, c, false) && !T.containedBefore(q, limitT, false);
+                return !S.containedBefore(q, c) && !T.containedBefore(q, limitT);
             }))
             return geo::pointOf(*p);
         // Exact: subtract the cutting boxes that meet the target, largest first.

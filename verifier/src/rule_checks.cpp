@@ -30,10 +30,13 @@ constexpr size_t kMaxInvolved = 16;
 // Pseudo-random probe points per box of a rule in the shadow check (geo::probe).
 constexpr size_t kProbeRandom = 8;
 
-std::string joinNames(const std::vector<std::string>& names, size_t max = 5) {
+// Names shown in a message; the rest are counted (`total` names in all).
+constexpr size_t kNamesShown = 5;
+
+std::string joinNames(const std::vector<std::string>& names, size_t total) {
     std::string s;
-    for (size_t i = 0; i < names.size() && i < max; ++i) s += (i ? ", " : "") + names[i];
-    if (names.size() > max) s += ", and " + std::to_string(names.size() - max) + " more";
+    for (size_t i = 0; i < names.size() && i < kNamesShown; ++i) s += (i ? ", " : "") + names[i];
+    if (total > kNamesShown) s += ", and " + std::to_string(total - kNamesShown) + " more";
     return s;
 }
 
@@ -153,8 +156,10 @@ private:
         } else {
             const uint64_t stamp = ++stamp_;
             for (size_t r : rules) mark_[r] = stamp;
-            index_.anyIntersecting(geo::boxOf(h), [&](uint32_t id) {
-                if (mark_[owner_[id]] == stamp) idx.push_back(owner_[id]);
+            const geo::Box q = geo::boxOf(h);
+            index_.anyMeeting(q, [&](uint32_t id) {
+                if (mark_[owner_[id]] == stamp && flat_[id]->contains(q))
+                    idx.push_back(owner_[id]);
                 return false;
             });
         }
@@ -174,9 +179,10 @@ private:
 
     void reportShadowed(size_t r, const std::vector<size_t>& by, const lang::Headers& w) {
         std::vector<std::string> names;
-        for (size_t j : by) names.push_back(name(j));
+        for (size_t i = 0; i < by.size() && i < kNamesShown; ++i) names.push_back(name(by[i]));
         auto& f = cc_.add(FindingKind::Shadowed,
-                          "rule " + name(r) + " can never win: shadowed by " + joinNames(names),
+                          "rule " + name(r) + " can never win: shadowed by " +
+                              joinNames(names, by.size()),
                           rule(r).range);
         std::vector<size_t> inv{r};
         inv.insert(inv.end(), by.begin(), by.end());
@@ -206,9 +212,11 @@ private:
     void reportRedundant(size_t r, const std::vector<size_t>& context,
                          const std::vector<size_t>& takeover, const lang::Headers& w) {
         std::vector<std::string> names;
-        for (size_t j : takeover) names.push_back(name(j));
+        // Only the names the message shows (building every name was a tenth of the check).
+        for (size_t i = 0; i < takeover.size() && i < kNamesShown; ++i)
+            names.push_back(name(takeover[i]));
         std::string msg = "rule " + name(r) + " is redundant: removing it changes no outcome";
-        if (!names.empty()) msg += " (" + joinNames(names) + " decide the same)";
+        if (!names.empty()) msg += " (" + joinNames(names, takeover.size()) + " decide the same)";
         else msg += " (the layer default decides the same)";
         auto& f = cc_.add(FindingKind::Redundant, msg, rule(r).range);
         std::vector<size_t> inv{r};
@@ -274,6 +282,16 @@ private:
 
     // ---- geometric path ----
     void runGeometric() {
+        // Rules by outcome (enc::sameOutcome is an equivalence: equal actions and flags), so
+        // "the first later rule deciding differently" compares two integers.
+        outcome_.assign(n_, 0);
+        std::vector<size_t> reps;
+        for (size_t r = 0; r < n_; ++r) {
+            size_t c = 0;
+            while (c < reps.size() && !enc::sameOutcome(rule(reps[c]), rule(r))) ++c;
+            if (c == reps.size()) reps.push_back(r);
+            outcome_[r] = static_cast<uint32_t>(c);
+        }
         earlier_.assign(n_, {});
         later_.assign(n_, {});
         auto indexStart = std::chrono::steady_clock::now();
@@ -341,7 +359,7 @@ private:
         };
         for (size_t r = 0; r < n_; ++r) {
             if (regions_[r].empty()) continue;
-            ruleIndex.anyIntersecting(bounds[r], [&](uint32_t id) {
+            ruleIndex.anyMeeting(bounds[r], [&](uint32_t id) {
                 size_t j = boundOwner[id];
                 if (j >= r) return false;
                 bool hit = false;
@@ -425,9 +443,10 @@ private:
     // First later rule containing the point, or none.
     std::optional<size_t> firstLaterAt(size_t r, const lang::Headers& p) const {
         std::optional<size_t> first;
-        index_.anyIntersecting(geo::boxOf(p), [&](uint32_t id) {
+        const geo::Box q = geo::boxOf(p);
+        index_.anyMeeting(q, [&](uint32_t id) {
             size_t j = owner_[id];
-            if (j > r && (!first || j < *first)) first = j;
+            if (j > r && (!first || j < *first) && flat_[id]->contains(q)) first = j;
             return false;
         });
         return first;
@@ -437,7 +456,7 @@ private:
     std::vector<size_t> containingBefore(size_t r) const {
         std::vector<size_t> out;
         const geo::Box& x = regions_[r].front();
-        index_.anyIntersecting(x, [&](uint32_t id) {
+        index_.anyMeeting(x, [&](uint32_t id) {
             if (owner_[id] < r && flat_[id]->contains(x)) out.push_back(owner_[id]);
             return false;
         });
@@ -448,7 +467,8 @@ private:
 
     // Does a rule before r contain the point box q?
     bool coveredBefore(size_t r, const geo::Box& q) const {
-        return index_.anyIntersecting(q, [&](uint32_t id) { return owner_[id] < r; });
+        return index_.anyMeeting(q,
+                                 [&](uint32_t id) { return owner_[id] < r && flat_[id]->contains(q); });
     }
 
     void checkRedundantGeometric(size_t r, const lang::Headers& winHere) {
@@ -457,7 +477,7 @@ private:
         std::optional<size_t> kstar;
         std::vector<size_t> E1;
         for (size_t j : L) {
-            if (!enc::sameOutcome(rule(r), rule(j))) {
+            if (outcome_[j] != outcome_[r]) {
                 kstar = j;
                 break;
             }
@@ -477,7 +497,7 @@ private:
         bool inOne = !cc_.options.bddOnly;
         for (size_t b = 0; inOne && b < regions_[r].size(); ++b) {
             const geo::Box& x = regions_[r][b];
-            inOne = index_.anyIntersecting(x, [&](uint32_t id) {
+            inOne = index_.anyMeeting(x, [&](uint32_t id) {
                 return inCut(owner_[id]) && flat_[id]->contains(x);
             });
         }
@@ -630,6 +650,7 @@ private:
     std::vector<const geo::Box*> flat_;  // box id -> box
     std::vector<uint32_t> owner_;        // box id -> rule
     std::vector<uint64_t> mark_;         // per rule: the stamp of the last query that marked it
+    std::vector<uint32_t> outcome_;      // per rule: its outcome class (enc::sameOutcome)
     uint64_t stamp_ = 0;
     std::map<size_t, z3::expr> matchCache_;
     std::vector<std::optional<pset::Set>> sets_;  // BDDs of the rules, built when needed

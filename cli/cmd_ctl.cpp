@@ -159,9 +159,19 @@ void setupCtl(CLI::App& app, int& exitCode) {
                                    {"dry_run", o->dryRun}, {"expect", abs(o->expect)}});
     });
 
-    auto* rollback = ctl->add_subcommand("rollback", "Return to the pipeline the last reload replaced");
+    auto* rollback = ctl->add_subcommand(
+        "rollback", "Return to the pipeline the last reload replaced, verified and diffed as a reload (exit 0, 3 refused, 1 errors)");
+    rollback->add_flag("--force", o->force, "Roll back even when verification fails (recorded)");
+    rollback->add_option("--expect", o->expect, "Gate file of intended changes (as `sluice diff --expect`)");
+    rollback->add_flag("--dry-run", o->dryRun, "Everything but the swap");
     rollback->add_flag("--json", o->json, "JSON output");
-    rollback->callback([o, &exitCode] { exitCode = sendReload(*o, {{"cmd", "rollback"}}); });
+    rollback->callback([o, &exitCode] {
+        std::string e = o->expect.empty() || o->expect[0] == '/'
+                            ? o->expect
+                            : std::filesystem::absolute(o->expect).string();
+        exitCode = sendReload(*o, {{"cmd", "rollback"}, {"force", o->force},
+                                   {"dry_run", o->dryRun}, {"expect", e}});
+    });
 
     auto* history = ctl->add_subcommand("history", "Every reload attempt: time, policy hash, result, diff");
     history->add_flag("--json", o->json, "JSON output");

@@ -1,17 +1,27 @@
 // `sluice run CONFIG`: the vSwitch daemon. Loads the policy named by the config, builds the
 // slow path (compiled by default, the interpreter on request or when no compiler is built),
-// starts DPDK (no hugepages needed) and runs until SIGINT/SIGTERM or --duration.
+// starts DPDK (no hugepages needed) and runs until SIGINT/SIGTERM or --duration. `--takeover`
+// replaces the daemon of the same control socket once this one is ready (docs/operations.md).
+#include <poll.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <cstdlib>
+#include <cstring>
 #include <csignal>
+#include <filesystem>
 #include <iostream>
+#include <mutex>
 #include <thread>
 #include <nlohmann/json.hpp>
 
 #include "command.h"
 #include "reload_loader.h"
+#include "sluice/runtime/control.h"
 #include "sluice/runtime/runtime.h"
 
 namespace sluice::cli {
@@ -27,6 +37,7 @@ struct RunOptions {
     bool quiet = false;
     std::string state;
     bool verbose = false;
+    bool takeover = false;
 };
 
 // Signals: SIGINT/SIGTERM/SIGHUP are blocked in every thread (set before any thread starts,
@@ -41,6 +52,15 @@ struct RunOptions {
 std::atomic<bool> gRunning{false};
 std::atomic<int> gStopSignal{0};
 std::atomic<bool> gReload{false};
+// The main loop waits on this, so a stop or reload request is taken at once (a restart's
+// stall includes the old daemon's reaction to SIGTERM).
+std::mutex gWakeMu;
+std::condition_variable gWake;
+
+void wakeMainLoop() {
+    std::lock_guard<std::mutex> lock(gWakeMu);
+    gWake.notify_all();
+}
 
 void startSignalThread(const sigset_t& set) {
     std::thread([set] {
@@ -50,6 +70,7 @@ void startSignalThread(const sigset_t& set) {
             if (sig == SIGHUP) {
                 if (gRunning.load()) {
                     gReload = true;  // the main loop reloads (never this thread: it may take s)
+                    wakeMainLoop();
                     continue;
                 }
                 const char msg[] = "sluice run: SIGHUP during start-up ignored\n";
@@ -66,11 +87,135 @@ void startSignalThread(const sigset_t& set) {
                 _exit(kExitInputError);
             }
             gStopSignal = sig;
+            wakeMainLoop();
         }
     }).detach();
 }
 
-int runRun(const RunOptions& o) {
+// `--takeover`: a restart without the start-up in the stall. Everything slow (policy, compile,
+// validation, EAL) is done by now while the daemon of the same control socket still forwards;
+// it is stopped here (SIGTERM: it saves its --state file and exits, releasing its devices),
+// and this process takes the devices and restores the state at once. No daemon on the socket:
+// a plain start (a note says so). Refused (exit 1, the running daemon untouched): one that
+// binds other ports or devices, or saves its sessions to another state file than ours.
+// Bounded: an old daemon that does not exit within 30 s is an error.
+constexpr int kTakeoverDeadlineMs = 30000;
+constexpr int kTakeoverQueryMs = 5000;
+
+std::string canonicalOrSelf(const std::string& p) {
+    if (p.empty()) return p;
+    std::error_code ec;
+    auto c = std::filesystem::weakly_canonical(std::filesystem::absolute(p), ec);
+    return ec ? p : c.string();
+}
+
+// "port=device" of every binding, sorted: the identity a takeover keeps.
+std::string bindingsText(std::vector<std::string> b) {
+    std::sort(b.begin(), b.end());
+    std::string t;
+    for (const auto& x : b) t += (t.empty() ? "" : ", ") + x;
+    return t.empty() ? "none" : t;
+}
+
+// Compares the running daemon (its `ctl stats --json`) with this one's config; "" when they
+// agree, else why not.
+std::string takeoverMismatch(const rt::RunConfig& cfg, const std::string& state,
+                             const nlohmann::json& running) {
+    std::vector<std::string> ours, theirs;
+    for (const auto& b : cfg.ports) ours.push_back(b.port + "=" + b.device.text);
+    if (cfg.uplink) ours.push_back("uplink=" + cfg.uplink->text);
+    const auto& ports = running.contains("ports") ? running["ports"] : nlohmann::json::array();
+    for (const auto& p : ports) {
+        if (!p.is_object()) continue;
+        theirs.push_back(p.value("name", std::string("?")) + "=" + p.value("device", std::string("?")));
+    }
+    if (bindingsText(ours) != bindingsText(theirs))
+        return "it binds " + bindingsText(theirs) + ", this config " + bindingsText(ours) +
+               " (a takeover keeps the ports and devices: stop it, then start this config)";
+    std::string theirState;
+    if (running.contains("state") && running["state"].is_object())
+        theirState = running["state"].value("file", std::string());
+    if (canonicalOrSelf(theirState) != canonicalOrSelf(state))
+        return "it saves its sessions to " + (theirState.empty() ? "no state file" : theirState) +
+               ", this one restores " + (state.empty() ? "none (no --state)" : state) +
+               " (give the same --state, or the connections through it are lost)";
+    return "";
+}
+
+// `tookOver`: a daemon was stopped (false: none ran, a plain start).
+int takeOver(const rt::RunConfig& cfg, const std::string& state, bool& tookOver) {
+    const std::string& socket = cfg.controlSocket;
+    const int pid = rt::controlSocketOwner(socket);
+    if (pid == 0) {  // printed even with --quiet: not what was asked for
+        std::cerr << "sluice run: note: --takeover: no daemon serves " << socket
+                  << "; starting normally\n";
+        return kExitOk;
+    }
+    auto raw = rt::controlRequest(socket, R"({"cmd":"stats","format":"json"})", kTakeoverQueryMs);
+    nlohmann::json reply = raw ? nlohmann::json::parse(*raw, nullptr, false) : nlohmann::json();
+    nlohmann::json running;
+    if (reply.is_object() && reply.value("ok", false))
+        running = nlohmann::json::parse(reply.value("output", std::string()), nullptr, false);
+    if (!running.is_object()) {
+        std::cerr << "sluice run: error: --takeover: the daemon on " << socket << " (pid " << pid
+                  << ") does not answer: " << (raw ? "malformed reply" : raw.error().str())
+                  << "; it is left running\n";
+        return kExitInputError;
+    }
+    if (std::string why = takeoverMismatch(cfg, state, running); !why.empty()) {
+        std::cerr << "sluice run: error: --takeover: the daemon on " << socket << " (pid " << pid
+                  << ") has another config: " << why << "; it is left running\n";
+        return kExitInputError;
+    }
+    const auto t0 = std::chrono::steady_clock::now();
+    // The pidfd is taken, and the owner checked again, before the signal: the pid cannot have
+    // been reused by then, and the exit cannot be missed.
+    int pfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+    if (rt::controlSocketOwner(socket) != pid) {
+        if (pfd >= 0) close(pfd);
+        std::cerr << "sluice run: error: --takeover: the daemon on " << socket << " (pid " << pid
+                  << ") went away meanwhile; start again\n";
+        return kExitInputError;
+    }
+    int sent = pfd >= 0 ? static_cast<int>(syscall(SYS_pidfd_send_signal, pfd, SIGTERM, nullptr, 0))
+                        : kill(pid, SIGTERM);
+    if (sent != 0 && errno != ESRCH) {
+        std::cerr << "sluice run: error: --takeover: cannot stop pid " << pid << ": "
+                  << std::strerror(errno) << "\n";
+        if (pfd >= 0) close(pfd);
+        return kExitInputError;
+    }
+    bool gone = false;
+    if (pfd >= 0) {
+        pollfd p{pfd, POLLIN, 0};
+        int r;
+        while ((r = poll(&p, 1, kTakeoverDeadlineMs)) < 0 && errno == EINTR) {
+        }
+        close(pfd);
+        gone = r > 0;
+    } else {  // no pidfd (old kernel): poll for the pid
+        for (int i = 0; i < kTakeoverDeadlineMs && !gone; ++i) {
+            gone = kill(pid, 0) != 0 && errno == ESRCH;
+            if (!gone) usleep(1000);
+        }
+    }
+    if (!gone) {
+        std::cerr << "sluice run: error: --takeover: pid " << pid << " did not stop within "
+                  << kTakeoverDeadlineMs / 1000 << " s\n";
+        return kExitInputError;
+    }
+    std::chrono::duration<double, std::milli> ms = std::chrono::steady_clock::now() - t0;
+    std::cerr << "sluice run: took over from pid " << pid << " (it stopped in " << ms.count()
+              << " ms)\n";
+    tookOver = true;
+    return kExitOk;
+}
+
+int runRun(const RunOptions& opts) {
+    RunOptions o = opts;
+    // Absolute, so `ctl stats` names the same file whatever the caller's directory
+    // (`--takeover` compares it with its own).
+    if (!o.state.empty()) o.state = std::filesystem::absolute(o.state).string();
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
@@ -107,24 +252,49 @@ int runRun(const RunOptions& o) {
         std::cerr << "sluice run: error: " << s.error().str() << "\n";
         return kExitInputError;
     }
-    auto runtime = rt::Runtime::create(*cfg, policy, std::move(slow.value()));
+    // With --takeover the devices are bound only once the daemon being replaced has stopped:
+    // everything else (mempool, session table) is made while it still forwards.
+    auto runtime = rt::Runtime::create(*cfg, policy, std::move(slow.value()), o.takeover);
     if (!runtime) {
         std::cerr << "sluice run: error: " << runtime.error().str() << "\n";
         return kExitInputError;
+    }
+    bool tookOver = false;
+    if (o.takeover) {
+        if (int rc = takeOver(*cfg, o.state, tookOver); rc != kExitOk) return rc;
+    }
+    const auto bindStart = std::chrono::steady_clock::now();
+    // After a takeover a failure here leaves no daemon: say so (the state file is kept).
+    const std::string after =
+        tookOver ? " (the daemon it replaced has stopped" +
+                       (o.state.empty() ? std::string(")") : "; its sessions are in " + o.state + ")")
+                 : "";
+    if (o.takeover) {
+        if (auto s = (*runtime)->bindDevices(); !s) {
+            std::cerr << "sluice run: error: " << s.error().str() << after << "\n";
+            return kExitInputError;
+        }
     }
     LoaderSettings ls;
     ls.slowPath = cfg->slowPath;
     ls.workers = cfg->workers;
     ls.compileCache = cfg->compileCache;
     (*runtime)->setLoader(makePipelineLoader(ls), cfg->policyPath);
+    (*runtime)->setChecker(makePipelineChecker());
+    std::string restored;
     if (!o.state.empty()) {
         (*runtime)->setStateFile(o.state);
-        std::cerr << "sluice run: " << (*runtime)->restoreState(o.state) << "\n";
+        restored = (*runtime)->restoreState(o.state);
     }
     if (auto s = (*runtime)->start(true); !s) {
-        std::cerr << "sluice run: error: " << s.error().str() << "\n";
+        std::cerr << "sluice run: error: " << s.error().str() << after << "\n";
         return kExitInputError;
     }
+    const std::chrono::duration<double, std::milli> bindMs = std::chrono::steady_clock::now() - bindStart;
+    if (!restored.empty()) std::cerr << "sluice run: " << restored << "\n";
+    if (tookOver)
+        std::cerr << "sluice run: devices bound, state restored and workers started in "
+                  << bindMs.count() << " ms\n";
     if (!o.quiet) {
         std::cerr << "sluice run: " << cfg->ports.size() << " port(s)"
                   << (cfg->uplink ? " + uplink " + cfg->uplink->text : std::string())
@@ -135,7 +305,11 @@ int runRun(const RunOptions& o) {
     gRunning = true;
     auto begin = std::chrono::steady_clock::now();
     while (gStopSignal.load() == 0) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        {
+            std::unique_lock<std::mutex> lock(gWakeMu);
+            gWake.wait_for(lock, std::chrono::milliseconds(50),
+                           [] { return gStopSignal.load() != 0 || gReload.load(); });
+        }
         if (gReload.exchange(false)) {
             auto r = nlohmann::json::parse((*runtime)->reloadFile(cfg->policyPath, {}, "sighup"),
                                            nullptr, false);
@@ -149,8 +323,12 @@ int runRun(const RunOptions& o) {
         std::chrono::duration<double> waited = std::chrono::steady_clock::now() - begin;
         if (o.duration > 0 && waited.count() >= o.duration) break;
     }
-    (*runtime)->stop();
     int rc = kExitOk;
+    Status stopped = (*runtime)->stop();
+    if (!stopped) {
+        std::cerr << "sluice run: error: " << stopped.error().str() << "\n";
+        rc = kExitInputError;
+    }
     if (!o.state.empty()) {
         auto t0 = std::chrono::steady_clock::now();
         if (auto s = (*runtime)->saveState(o.state); !s) {
@@ -166,6 +344,10 @@ int runRun(const RunOptions& o) {
     } else if (!o.quiet) {
         auto reply = nlohmann::json::parse((*runtime)->control(R"({"cmd":"stats"})"), nullptr, false);
         if (!reply.is_discarded()) std::cout << reply.value("output", std::string());
+    }
+    if (!stopped) {  // a thread that did not stop may still run: no exit-time destructors
+        std::cout.flush();
+        std::_Exit(rc);
     }
     return rc;
 }
@@ -184,6 +366,10 @@ void setupRun(CLI::App& app, int& exitCode) {
     cmd->add_option("--state", o->state,
                     "Session state file: restored at start (re-simulated), written on SIGTERM and `ctl save`");
     cmd->add_flag("-v,--verbose", o->verbose, "Show DPDK's own log lines");
+    cmd->add_flag("--takeover", o->takeover,
+                  "Restart without a stall: start up, then stop the daemon of the same control "
+                  "socket (it saves --state) and take its devices; none running: a plain start; "
+                  "other ports, devices or --state: refused, exit 1");
     cmd->callback([o, &exitCode] { exitCode = runRun(*o); });
 }
 

@@ -51,6 +51,75 @@ std::string policyHashHex(const lang::Policy& policy) {
     return buf;
 }
 
+namespace {
+
+// The --expect gate file, or false after an input error in `r`.
+bool loadExpectations(const rt::ReloadOptions& o, std::vector<verify::Expectation>& out,
+                      rt::LoadedPipeline& r) {
+    if (o.expectFile.empty()) return true;
+    InputFile in = readInputFile(o.expectFile, kExpectationLimits);
+    if (!in.ok()) {
+        r = inputError(std::move(r), o.expectFile + (in.line ? ":" + std::to_string(in.line) : "") +
+                                         ": error: " + in.reason + "\n");
+        return false;
+    }
+    auto parsed = verify::parseExpectations(in.text);
+    if (!parsed) {
+        r = inputError(std::move(r), o.expectFile + ": " + parsed.error().str() + "\n");
+        return false;
+    }
+    out = std::move(*parsed);
+    return true;
+}
+
+// Verify (errors refuse unless forced), then diff against the running policy (--expect
+// gates): the part of a reload that a rollback passes too. False when `r` is final (refused).
+bool verifyAndDiff(const std::string& file, const std::shared_ptr<const lang::Policy>& policy,
+                   const rt::ReloadOptions& o, std::vector<verify::Expectation> expectations,
+                   const std::shared_ptr<const lang::Policy>& running, const char* unchanged,
+                   rt::LoadedPipeline& r) {
+    auto t0 = std::chrono::steady_clock::now();
+    verify::Report report = verify::verifyPolicy(policy, {});
+    r.verifyMs = msSince(t0);
+    if (report.hasErrors()) {
+        std::ostringstream os;
+        verify::printReport(os, *policy, report, false, verify::kDefaultMaxFindingsPerKind);
+        r.message += os.str();
+        if (!o.force) {
+            r.status = rt::LoadStatus::Refused;
+            r.message += file + ": error: verification failed; " + unchanged + " (--force overrides)\n";
+            return false;
+        }
+        r.forced = true;
+        r.message += file + ": warning: verification failed; going ahead because of --force\n";
+    }
+    t0 = std::chrono::steady_clock::now();
+    verify::DiffOptions dopt;
+    dopt.maxClassesPerPortDir = 4;
+    dopt.timeLimitSeconds = 60;
+    const bool gate = !o.expectFile.empty();
+    verify::DiffReport diff = verify::diffPolicies(running, policy, dopt, std::move(expectations));
+    r.diffMs = msSince(t0);
+    std::set<std::string> ports;
+    for (const auto& c : diff.changes) {
+        if (c.port.rfind("layer:", 0) != 0) ports.insert(c.port);
+    }
+    r.changedPorts.assign(ports.begin(), ports.end());
+    r.allChanged = diff.truncated || !diff.internalErrors.empty();
+    r.diffSummary = diffSummary(diff, r.changedPorts);
+    if (gate && diff.gateFailed()) {
+        std::ostringstream os;
+        verify::printDiff(os, *running, *policy, diff);
+        r.message += os.str();
+        r.message += file + ": error: the diff does not match " + o.expectFile + "; " + unchanged + "\n";
+        r.status = rt::LoadStatus::Refused;
+        return false;
+    }
+    return true;
+}
+
+}  // namespace
+
 rt::PipelineLoader makePipelineLoader(const LoaderSettings& settings) {
     return [settings](const std::string& file, const rt::ReloadOptions& o,
                       std::shared_ptr<const lang::Policy> running) {
@@ -58,16 +127,7 @@ rt::PipelineLoader makePipelineLoader(const LoaderSettings& settings) {
         // 1. check
         auto t0 = std::chrono::steady_clock::now();
         std::vector<verify::Expectation> expectations;
-        if (!o.expectFile.empty()) {
-            InputFile in = readInputFile(o.expectFile, kExpectationLimits);
-            if (!in.ok())
-                return inputError(std::move(r), o.expectFile +
-                                                    (in.line ? ":" + std::to_string(in.line) : "") +
-                                                    ": error: " + in.reason + "\n");
-            auto parsed = verify::parseExpectations(in.text);
-            if (!parsed) return inputError(std::move(r), o.expectFile + ": " + parsed.error().str() + "\n");
-            expectations = std::move(*parsed);
-        }
+        if (!loadExpectations(o, expectations, r)) return r;
         lang::Frontend frontend(frontendOptions());
         auto policy = frontend.loadFile(file);
         std::ostringstream diags;
@@ -76,47 +136,10 @@ rt::PipelineLoader makePipelineLoader(const LoaderSettings& settings) {
         r.checkMs = msSince(t0);
         if (!policy) return inputError(std::move(r), "");
         r.policyHash = policyHashHex(*policy);
-        // 2. verify: errors refuse, unless forced (recorded)
-        t0 = std::chrono::steady_clock::now();
-        verify::Report report = verify::verifyPolicy(policy, {});
-        r.verifyMs = msSince(t0);
-        if (report.hasErrors()) {
-            std::ostringstream os;
-            verify::printReport(os, *policy, report, false, verify::kDefaultMaxFindingsPerKind);
-            r.message += os.str();
-            if (!o.force) {
-                r.status = rt::LoadStatus::Refused;
-                r.message += file + ": error: verification failed; the running pipeline is "
-                                    "unchanged (--force overrides)\n";
-                return r;
-            }
-            r.forced = true;
-            r.message += file + ": warning: verification failed; reloading because of --force\n";
-        }
-        // 3. diff against the running policy; --expect gates
-        t0 = std::chrono::steady_clock::now();
-        verify::DiffOptions dopt;
-        dopt.maxClassesPerPortDir = 4;
-        dopt.timeLimitSeconds = 60;
-        bool gate = !o.expectFile.empty();
-        verify::DiffReport diff = verify::diffPolicies(running, policy, dopt, std::move(expectations));
-        r.diffMs = msSince(t0);
-        std::set<std::string> ports;
-        for (const auto& c : diff.changes) {
-            if (c.port.rfind("layer:", 0) != 0) ports.insert(c.port);
-        }
-        r.changedPorts.assign(ports.begin(), ports.end());
-        r.allChanged = diff.truncated || !diff.internalErrors.empty();
-        r.diffSummary = diffSummary(diff, r.changedPorts);
-        if (gate && diff.gateFailed()) {
-            std::ostringstream os;
-            verify::printDiff(os, *running, *policy, diff);
-            r.message += os.str();
-            r.message += file + ": error: the diff does not match " + o.expectFile +
-                         "; the running pipeline is unchanged\n";
-            r.status = rt::LoadStatus::Refused;
+        // 2. verify: errors refuse, unless forced (recorded); 3. diff, --expect gates
+        if (!verifyAndDiff(file, policy, o, std::move(expectations), running,
+                           "the running pipeline is unchanged", r))
             return r;
-        }
         // 4. compile and validate (the workers keep forwarding meanwhile)
         t0 = std::chrono::steady_clock::now();
         std::string note;
@@ -142,6 +165,21 @@ rt::PipelineLoader makePipelineLoader(const LoaderSettings& settings) {
         r.compileMs = msSince(t0);
         r.policy = std::move(policy);
         r.slowPath = std::move(slow.value());
+        r.status = rt::LoadStatus::Ready;
+        return r;
+    };
+}
+
+rt::PipelineChecker makePipelineChecker() {
+    return [](const std::string& name, std::shared_ptr<const lang::Policy> target,
+              const rt::ReloadOptions& o, std::shared_ptr<const lang::Policy> running) {
+        rt::LoadedPipeline r;
+        std::vector<verify::Expectation> expectations;
+        if (!loadExpectations(o, expectations, r)) return r;
+        r.policyHash = policyHashHex(*target);
+        if (!verifyAndDiff(name, target, o, std::move(expectations), running,
+                           "not rolled back", r))
+            return r;
         r.status = rt::LoadStatus::Ready;
         return r;
     };

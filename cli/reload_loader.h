@@ -17,6 +17,9 @@ struct LoaderSettings {
 };
 
 rt::PipelineLoader makePipelineLoader(const LoaderSettings& settings);
+// The gate of `ctl rollback`: verify and diff the target as a reload would (no compile: the
+// target ran before).
+rt::PipelineChecker makePipelineChecker();
 
 // Hex content hash of a policy (history, `ctl stats` pipeline.policy_hash).
 std::string policyHashHex(const lang::Policy& policy);

@@ -291,7 +291,7 @@ int threadedMain(double seconds, unsigned flows, const std::string& slow) {
     out["misses"]["slow_path_cycles_per_miss_incl_install"] = st["totals"]["slow_path_cycles_per_miss"];
     out["misses"]["sessions_active"] = st["sessions"]["active"];
     out["misses"]["refused_table_full"] = st["drops"].value("session_table_full", 0);
-    run.stop();
+    (void)run.stop();
     double ratio = out["hits"]["busy_cycles_per_packet"].get<double>() /
                    out["bare"]["busy_cycles_per_packet"].get<double>();
     out["hits_vs_bare"] = ratio;

@@ -182,13 +182,19 @@ std::string Datapath::statsJson() {
     pj["freed"] = pipes_->freed();
     pj["rollback_available"] = pipes_->previous() != nullptr;
     pj["reattributions_lost"] = lost;
+    pj["grace_waiting"] = pipes_->waiting();
+    pj["grace_overdue"] = pipes_->overdue();
     json gens = json::object();
     for (size_t p = 0; p < policy.ports.size() && p < nGens_; ++p)
         gens[policy.ports[p].name] = gens_[p].load(std::memory_order_relaxed);
     pj["generations"] = gens;
     j["pipeline"] = pj;
+    // `file`: what SIGTERM and `ctl save` write ("" = none); `sluice run --takeover` checks it.
     j["state"] = {{"restored", stateRestored_}, {"skipped", stateSkipped_},
-                  {"files_rejected", stateRejected_}, {"note", stateNote_}};
+                  {"files_rejected", stateRejected_}, {"note", stateNote_},
+                  {"file", stateFile_}};
+    j["pid"] = static_cast<int64_t>(getpid());
+    j["stop_timeouts"] = stopTimeouts_;
     return j.dump(2);
 }
 
@@ -473,7 +479,13 @@ std::string Datapath::control(const std::string& request) {
                 o.expectFile = req->expect;
                 return controlReply(true, reloadNow(req->file, o, "ctl"));
             }
-            case ControlCommand::Rollback: return controlReply(true, rollback());
+            case ControlCommand::Rollback: {  // in-process callers; the socket defers it
+                ReloadOptions o;
+                o.force = req->force;
+                o.dryRun = req->dryRun;
+                o.expectFile = req->expect;
+                return controlReply(true, rollback(o));
+            }
             case ControlCommand::History: {
                 std::string out = historyJson();
                 if (format == "json") return controlReply(true, out);

@@ -46,8 +46,11 @@ Expected<ControlRequest> parseControlRequest(std::string_view request) {
             r.force = req.value("force", false);
             r.dryRun = req.value("dry_run", false);
             r.expect = req.value("expect", std::string());
-        } else if (cmd == "rollback") {
+        } else if (cmd == "rollback") {  // through the same gate as a reload
             r.cmd = ControlCommand::Rollback;
+            r.force = req.value("force", false);
+            r.dryRun = req.value("dry_run", false);
+            r.expect = req.value("expect", std::string());
         } else if (cmd == "history") {
             r.cmd = ControlCommand::History;
         } else if (cmd == "save") {

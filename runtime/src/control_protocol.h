@@ -23,9 +23,9 @@ struct ControlRequest {
     std::string dir;              // trace: "in", "out" or "" (the packet's own direction)
     size_t limit = 100;           // sessions: entries listed at most
     std::string file;             // reload: policy file; save: state file ("" = configured)
-    bool force = false;           // reload
-    bool dryRun = false;          // reload
-    std::string expect;           // reload: --expect gate file
+    bool force = false;           // reload, rollback
+    bool dryRun = false;          // reload, rollback
+    std::string expect;           // reload, rollback: --expect gate file
 };
 
 // Parses one request (the trailing newline, if any, included). The error message is the text

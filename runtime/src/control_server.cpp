@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -99,6 +100,23 @@ Expected<std::unique_ptr<ControlServer>> ControlServer::start(const std::string&
     s->running_ = true;
     s->thread_ = std::thread([p = s.get()] { p->serve(); });
     return s;
+}
+
+int ControlServer::owner(const std::string& path) {
+    int fd = open((path + ".pid").c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    if (fd < 0) return 0;
+    struct stat st{};
+    int pid = 0;
+    // A lock we can take is nobody's: the pid in the file is stale.
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && flock(fd, LOCK_SH | LOCK_NB) != 0 &&
+        errno == EWOULDBLOCK) {
+        char buf[16] = {};
+        ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+        for (ssize_t i = 0; i < n && buf[i] >= '0' && buf[i] <= '9' && pid < 100000000; ++i)
+            pid = pid * 10 + (buf[i] - '0');
+    }
+    close(fd);
+    return pid > 1 ? pid : 0;
 }
 
 ControlServer::~ControlServer() {

@@ -55,6 +55,10 @@ public:
     ControlServer(const ControlServer&) = delete;
     ControlServer& operator=(const ControlServer&) = delete;
 
+    // The pid of the daemon that serves `path` now (it holds `PATH.pid`'s lock), 0 when none:
+    // `sluice run --takeover` stops it once its own start-up is done.
+    static int owner(const std::string& path);
+
     const ControlCounters& counters() const { return counters_; }
     const ControlLimits& limits() const { return limits_; }
 

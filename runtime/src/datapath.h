@@ -142,9 +142,13 @@ public:
     Datapath(const RunConfig& config, std::shared_ptr<const lang::Policy> policy,
              std::unique_ptr<SlowPath> slowPath);
     ~Datapath();
-    Status init();  // devices, mempool, session table
+    Status init();         // mempool, session table, ports (runtime.cpp)
+    Status bindDevices();  // device locks, devices opened and started
     Status start(bool controlSocket);
-    void stop();
+    // Bounded (runtime.cpp): an error names what did not stop within its deadline; then
+    // leaking() holds and nothing that thread may still use is ever freed.
+    Status stop();
+    bool leaking() const { return leak_; }
     std::string control(const std::string& request);
     Status reload(std::shared_ptr<const lang::Policy> policy, std::unique_ptr<SlowPath> sp);
     // reload.cpp: verify-gated reload through the loader, rollback, history, SIGHUP.
@@ -152,7 +156,8 @@ public:
     std::string reloadNow(const std::string& file, const ReloadOptions& o, const char* trigger);
     bool reloadAsync(const std::string& file, const ReloadOptions& o,
                      std::function<void(std::string)> done, std::string& busyReply);
-    std::string rollback();
+    void setChecker(PipelineChecker checker) { checker_ = std::move(checker); }
+    std::string rollback(const ReloadOptions& o);
     std::string historyJson();
     bool deferControl(const std::string& request, std::function<void(std::string)> reply);
     void setStateFile(std::string path) { stateFile_ = std::move(path); }
@@ -253,6 +258,7 @@ private:
     void swapIn(std::unique_ptr<Pipeline> next);
     void bumpGenerations(const Pipeline& next);
     std::string attempt(const std::string& file, const ReloadOptions& o, const char* trigger);
+    std::string rollbackAttempt(const ReloadOptions& o);
     void record(nlohmann::json entry);
     bool tcpAccept(Session& s, uint8_t flags);
     uint64_t expiryMs(const Session& s) const;
@@ -279,6 +285,7 @@ private:
     std::vector<std::unique_ptr<StepQueue>> stepQueues_;  // one per worker
     // reload.cpp
     PipelineLoader loader_;
+    PipelineChecker checker_;
     std::string policyFile_;
     std::atomic<bool> reloadBusy_{false};
     std::thread reloadThread_;
@@ -318,6 +325,10 @@ private:
     std::vector<uint64_t> retiredRulePackets_, retiredLayerPackets_;
     uint64_t sessionsAged_ = 0, sessionsFlushed_ = 0;
     bool started_ = false;
+    bool bound_ = false;
+    std::atomic<bool> stopping_{false};  // stop() began: a reload finishing now does not swap
+    bool leak_ = false;
+    uint64_t stopTimeouts_ = 0;
     int inlineWorker_ = -1;  // the worker pollOnce() registered with RCU, or -1
     bool devicesStopped_ = false;
 };

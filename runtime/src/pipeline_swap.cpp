@@ -19,7 +19,7 @@ void PipelineSwap::retire(std::unique_ptr<Pipeline> p) {
     // The token is taken after the pointer that could lead a worker to `p` was replaced:
     // once every worker has reported quiescence past it, none can still use `p`.
     uint64_t token = rcu_ != nullptr ? rte_rcu_qsbr_start(rcu_) : 0;
-    retired_.push_back({std::move(p), token});
+    retired_.push_back({std::move(p), token, std::chrono::steady_clock::now()});
 }
 
 void PipelineSwap::install(std::unique_ptr<Pipeline> next) {
@@ -42,6 +42,7 @@ bool PipelineSwap::rollback() {
 size_t PipelineSwap::reclaim() {
     std::lock_guard<std::mutex> lock(mu_);
     size_t n = 0;
+    // Never a blocking check: the maintenance thread calls this every few ms.
     while (!retired_.empty()) {
         const Retired& r = retired_.front();
         if (rcu_ != nullptr && rte_rcu_qsbr_check(rcu_, r.token, false) != 1) break;
@@ -49,7 +50,25 @@ size_t PipelineSwap::reclaim() {
         ++n;
     }
     freed_.fetch_add(n, std::memory_order_relaxed);
+    const auto now = std::chrono::steady_clock::now();
+    for (Retired& r : retired_) {
+        if (!r.reported && now - r.since > kGraceDeadline) {
+            r.reported = true;
+            overdue_.fetch_add(1, std::memory_order_relaxed);
+        }
+    }
     return n;
+}
+
+bool PipelineSwap::stalled() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return retired_.size() >= kMaxWaiting ||
+           (!retired_.empty() && std::chrono::steady_clock::now() - retired_.front().since > kGraceDeadline);
+}
+
+size_t PipelineSwap::waiting() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return retired_.size();
 }
 
 size_t PipelineSwap::live() const {

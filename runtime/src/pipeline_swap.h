@@ -9,6 +9,7 @@
 #include <rte_rcu_qsbr.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -58,11 +59,22 @@ public:
 
     size_t live() const;  // pipelines allocated: current, previous, retired
     uint64_t freed() const { return freed_.load(std::memory_order_relaxed); }
+    // Retired pipelines still waiting for their grace period, and how many of them have
+    // waited longer than kGraceDeadline (each counted once): a worker that stopped reporting
+    // quiescence. Reloads are refused while one is overdue or kMaxWaiting wait (reload.cpp),
+    // so a stuck worker bounds the memory instead of growing it with every reload.
+    static constexpr std::chrono::milliseconds kGraceDeadline{10000};
+    static constexpr size_t kMaxWaiting = 64;
+    size_t waiting() const;
+    bool stalled() const;  // the oldest waits longer than kGraceDeadline, or kMaxWaiting wait
+    uint64_t overdue() const { return overdue_.load(std::memory_order_relaxed); }
 
 private:
     struct Retired {
         std::unique_ptr<Pipeline> pipeline;
         uint64_t token;
+        std::chrono::steady_clock::time_point since;
+        bool reported = false;
     };
     void retire(std::unique_ptr<Pipeline> p);
 
@@ -73,6 +85,7 @@ private:
     std::deque<Retired> retired_;
     rte_rcu_qsbr* rcu_ = nullptr;
     std::atomic<uint64_t> freed_{0};
+    std::atomic<uint64_t> overdue_{0};
 };
 
 }  // namespace sluice::rt

@@ -195,6 +195,14 @@ std::string Datapath::attempt(const std::string& file, const ReloadOptions& o, c
             if (!ok) {
                 r["message"] = lp.message + (lp.message.empty() ? "" : "\n") + file +
                                ": error: " + ok.error().message;
+            } else if (stopping_.load()) {
+                r["message"] = lp.message + file + ": error: the daemon is stopping; not swapped\n";
+            } else if (pipes_->stalled()) {
+                r["result"] = "busy";
+                r["message"] = lp.message + file + ": error: " +
+                               std::to_string(pipes_->waiting()) +
+                               " replaced pipelines still wait for every worker's quiescent "
+                               "state (a worker stuck?); not swapped\n";
             } else if (o.dryRun) {
                 r["result"] = "dry-run";
                 r["exit"] = 0;
@@ -245,16 +253,21 @@ std::string Datapath::reloadNow(const std::string& file, const ReloadOptions& o,
 
 // The control server's deferred handler: reloads run on a thread of their own and answer
 // when done, so the socket keeps serving (stats, a second reload that is told it lost).
+// A rollback is deferred the same way: its gate verifies and diffs.
 bool Datapath::deferControl(const std::string& request, std::function<void(std::string)> reply) {
     auto req = parseControlRequest(request);
-    if (!req || req->cmd != ControlCommand::Reload) return false;
+    if (!req || (req->cmd != ControlCommand::Reload && req->cmd != ControlCommand::Rollback))
+        return false;
+    const bool isRollback = req->cmd == ControlCommand::Rollback;
     ReloadOptions o;
     o.force = req->force;
     o.dryRun = req->dryRun;
     o.expectFile = req->expect;
     if (reloadBusy_.exchange(true)) {
-        json r = attemptResult("busy", 1, "another reload is in progress; this one was not started");
-        r["file"] = req->file;
+        json r = attemptResult("busy", 1,
+                               isRollback ? "a reload is in progress; roll back after it"
+                                          : "another reload is in progress; this one was not started");
+        if (!isRollback) r["file"] = req->file;
         r["trigger"] = "ctl";
         r["time"] = isoNow();
         record(r);
@@ -262,48 +275,98 @@ bool Datapath::deferControl(const std::string& request, std::function<void(std::
         return true;
     }
     if (reloadThread_.joinable()) reloadThread_.join();  // finished: busy was clear
-    reloadThread_ = std::thread([this, file = req->file, o, reply = std::move(reply)] {
-        std::string out = attempt(file, o, "ctl");
+    reloadThread_ = std::thread([this, isRollback, file = req->file, o, reply = std::move(reply)] {
+        std::string out = isRollback ? rollbackAttempt(o) : attempt(file, o, "ctl");
         reloadBusy_.store(false);
         reply(controlReply(true, out));
     });
     return true;
 }
 
-std::string Datapath::rollback() {
+std::string Datapath::rollback(const ReloadOptions& o) {
     if (reloadBusy_.exchange(true)) {
         return attemptResult("busy", 1, "a reload is in progress; roll back after it").dump(2);
     }
+    std::string out = rollbackAttempt(o);
+    reloadBusy_.store(false);
+    return out;
+}
+
+// One rollback; the caller holds reloadBusy_, so no swap can happen meanwhile and the
+// pipelines read here stay current and previous.
+std::string Datapath::rollbackAttempt(const ReloadOptions& o) {
+    const auto t0 = std::chrono::steady_clock::now();
     json r;
+    std::shared_ptr<const lang::Policy> running, target;
+    const Pipeline* prev = nullptr;  // compared, never followed, once the lock is released
+    uint64_t curNumber = 0, prevNumber = 0;
+    std::string prevSource, prevHash;
     {
         std::lock_guard<std::mutex> lock(controlMu_);
         const Pipeline* cur = pipes_->current();
-        const Pipeline* prev = pipes_->previous();
-        if (prev == nullptr) {
-            r = attemptResult("error", 1, "no previous pipeline to roll back to");
-        } else {
-            r = attemptResult("rolled-back", 0, "");
-            r["previous_pipeline"] = cur->number;
-            r["pipeline"] = prev->number;
-            r["policy_hash"] = prev->policyHash;
-            r["file"] = prev->source;
-            // The transition undone touched these ports; undoing it touches the same.
-            Pipeline marker;
-            marker.policy = cur->policy;
-            marker.allChanged = lastTransitionAll_;
-            marker.changedPorts = lastTransitionPorts_;
-            r["diff"] = {{"summary", "undoes the last swap"},
-                         {"changed_ports", marker.changedPorts},
-                         {"all_ports", marker.allChanged}};
-            pipes_->rollback();
-            bumpGenerations(marker);
+        prev = pipes_->previous();
+        curNumber = cur->number;
+        running = cur->policy;
+        if (prev != nullptr) {
+            target = prev->policy;
+            prevNumber = prev->number;
+            prevSource = prev->source;
+            prevHash = prev->policyHash;
+        }
+    }
+    if (prev == nullptr) {
+        r = attemptResult("error", 1, "no previous pipeline to roll back to");
+    } else {
+        // Without a checker (in-process tests), the way back touches the ports the swap did.
+        LoadedPipeline lp;
+        lp.status = LoadStatus::Ready;
+        lp.allChanged = lastTransitionAll_;
+        lp.changedPorts = lastTransitionPorts_;
+        lp.diffSummary = "undoes the last swap";
+        if (checker_) lp = checker_(prevSource, target, o, running);
+        r = attemptResult("error", 1, lp.message);
+        r["previous_pipeline"] = curNumber;
+        r["policy_hash"] = prevHash;
+        r["file"] = prevSource;
+        r["forced"] = lp.forced;
+        r["diff"] = {{"summary", lp.diffSummary},
+                     {"changed_ports", lp.changedPorts},
+                     {"all_ports", lp.allChanged}};
+        r["ms"] = {{"verify", lp.verifyMs}, {"diff", lp.diffMs}};
+        if (lp.status == LoadStatus::Refused) {
+            r["result"] = "refused";
+            r["exit"] = 3;
+        } else if (lp.status == LoadStatus::Ready && o.dryRun) {
+            r["result"] = "dry-run";
+            r["exit"] = 0;
+        } else if (lp.status == LoadStatus::Ready) {
+            std::lock_guard<std::mutex> lock(controlMu_);
+            const Pipeline* now = pipes_->previous();
+            if (stopping_.load()) {
+                r["message"] = "the daemon is stopping; not rolled back";
+            } else if (now != prev || now->number != prevNumber) {  // Runtime::reload() ran
+                r["message"] = "the pipelines changed meanwhile; not rolled back";
+            } else {
+                const uint64_t number = prevNumber;
+                pipes_->rollback();
+                Pipeline marker;  // the ports the gate's diff names
+                marker.policy = target;
+                marker.allChanged = lp.allChanged;
+                marker.changedPorts = lp.changedPorts;
+                bumpGenerations(marker);
+                lastTransitionAll_ = lp.allChanged;  // undoing this touches the same ports
+                lastTransitionPorts_ = lp.changedPorts;
+                r["result"] = "rolled-back";
+                r["exit"] = 0;
+                r["pipeline"] = number;
+            }
         }
     }
     r["trigger"] = "ctl";
     r["time"] = isoNow();
+    r["request_to_swap_ms"] = msSince(t0);
     std::string out = r.dump(2);
     record(std::move(r));
-    reloadBusy_.store(false);
     return out;
 }
 

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -99,6 +100,23 @@ Status checkSessionMemory(uint64_t capacity, uint32_t maxPerPort, size_t budgets
     return {};
 }
 
+// Every wait of stop() has a deadline. A worker that has not left its loop by then (a slow
+// path that never returns), or a reload still verifying or compiling, is reported, counted and
+// left alone: leak_ is set, so neither the devices nor the pipelines, the session table or the
+// Datapath itself are freed under it (the daemon exits right after).
+constexpr uint64_t kWorkerStopDeadlineMs = 5000;
+constexpr uint64_t kReloadStopDeadlineMs = 30000;
+
+template <class F>
+bool waitUntil(F done, uint64_t ms) {
+    const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+    while (!done()) {
+        if (std::chrono::steady_clock::now() >= end) return false;
+        usleep(200);
+    }
+    return true;
+}
+
 int launchWorker(void* arg) {
     auto* p = static_cast<std::pair<Datapath*, unsigned>*>(arg);
     return p->first->workerMain(p->second);
@@ -174,6 +192,8 @@ Status initEal(const std::vector<std::string>& args) {
 
 bool ealInitialised() { return gEalUp.load(); }
 
+int controlSocketOwner(const std::string& path) { return ControlServer::owner(path); }
+
 // ---------------------------------------------------------------------------------------------
 
 Datapath::Datapath(const RunConfig& config, std::shared_ptr<const lang::Policy> policy,
@@ -190,7 +210,12 @@ Datapath::Datapath(const RunConfig& config, std::shared_ptr<const lang::Policy> 
 }
 
 Datapath::~Datapath() {
-    stop();
+    (void)stop();
+    if (leak_) {  // a stop deadline passed: a thread may still use all of this
+        (void)pipes_.release();
+        (void)table_.release();
+        return;
+    }
     for (auto& d : devices_) {
         if (d.hasPort) {
             if (!devicesStopped_) rte_eth_dev_stop(d.ethPort);
@@ -335,36 +360,11 @@ Status Datapath::init() {
         devices_.push_back(d);
         uplinkDev_ = static_cast<int>(devices_.size() - 1);
     }
-    // One daemon per device: a second `sluice run` on the same interfaces would forward
-    // every packet twice.
-    std::string lockDir;
-    for (const Device& d : devices_) {
-        if (deviceLockPath(d.spec, "/").empty()) continue;
-        if (lockDir.empty()) {
-            auto dir = deviceLockDir();
-            if (!dir) return makeError("device locks: " + dir.error().message);
-            lockDir = *dir;
-        }
-        auto lock = FileLock::acquire(deviceLockPath(d.spec, lockDir),
-                                      "device " + d.spec.text + " (" + d.label + ")");
-        if (!lock) return lock.error();
-        deviceLocks_.push_back(std::move(lock.value()));
-    }
     // The session table's memory is computed and checked before anything is allocated.
     const uint64_t capacity64 = uint64_t{cfg_.sessions.maxPerPort} * (ports_.size() + 1);
     if (Status s = checkSessionMemory(capacity64, cfg_.sessions.maxPerPort, ports_.size() + 1);
         !s)
         return s;
-    for (size_t i = 0; i < devices_.size(); ++i) {
-        if (Status s = setupDevice(devices_[i], static_cast<unsigned>(i)); !s) return s;
-    }
-    if (uplinkDev_ >= 0) {
-        if (cfg_.uplinkMac != 0) {
-            for (int i = 0; i < 6; ++i) uplinkMac_[i] = static_cast<uint8_t>(cfg_.uplinkMac >> (40 - 8 * i));
-        } else {
-            std::memcpy(uplinkMac_, devices_[uplinkDev_].mac, 6);
-        }
-    }
     for (int i = 0; i < 6; ++i) gwMac_[i] = static_cast<uint8_t>(cfg_.gatewayMac >> (40 - 8 * i));
     const auto capacity = static_cast<uint32_t>(capacity64);
     try {
@@ -396,8 +396,43 @@ Status Datapath::init() {
     return {};
 }
 
+// The devices: their locks, then each opened and started. Apart from init() so that
+// `sluice run --takeover` has everything else (mempool, session table: ~150 ms of page faults)
+// ready while the daemon it replaces still forwards; only this runs in the stall.
+Status Datapath::bindDevices() {
+    if (bound_) return makeError("devices are bound already");
+    // One daemon per device: a second `sluice run` on the same interfaces would forward
+    // every packet twice.
+    std::string lockDir;
+    for (const Device& d : devices_) {
+        if (deviceLockPath(d.spec, "/").empty()) continue;
+        if (lockDir.empty()) {
+            auto dir = deviceLockDir();
+            if (!dir) return makeError("device locks: " + dir.error().message);
+            lockDir = *dir;
+        }
+        auto lock = FileLock::acquire(deviceLockPath(d.spec, lockDir),
+                                      "device " + d.spec.text + " (" + d.label + ")");
+        if (!lock) return lock.error();
+        deviceLocks_.push_back(std::move(lock.value()));
+    }
+    for (size_t i = 0; i < devices_.size(); ++i) {
+        if (Status s = setupDevice(devices_[i], static_cast<unsigned>(i)); !s) return s;
+    }
+    if (uplinkDev_ >= 0) {
+        if (cfg_.uplinkMac != 0) {
+            for (int i = 0; i < 6; ++i) uplinkMac_[i] = static_cast<uint8_t>(cfg_.uplinkMac >> (40 - 8 * i));
+        } else {
+            std::memcpy(uplinkMac_, devices_[uplinkDev_].mac, 6);
+        }
+    }
+    bound_ = true;
+    return {};
+}
+
 Status Datapath::start(bool controlSocket) {
     if (started_) return makeError("already started");
+    if (!bound_) return makeError("start: the devices are not bound (Runtime::bindDevices)");
     if (controlSocket && !cfg_.controlSocket.empty()) {
         auto server = ControlServer::start(
             cfg_.controlSocket, [this](const std::string& req) { return control(req); }, {},
@@ -430,7 +465,13 @@ Status Datapath::start(bool controlSocket) {
     for (unsigned w = 0; w < cfg_.workers; ++w) {
         if (rte_eal_remote_launch(launchWorker, &args[w], lcores_[w]) != 0) {
             running_ = false;
-            for (unsigned k = 0; k < w; ++k) rte_eal_wait_lcore(lcores_[k]);
+            for (unsigned k = 0; k < w; ++k) {
+                unsigned l = lcores_[k];
+                if (waitUntil([l] { return rte_eal_get_lcore_state(l) == WAIT; }, kWorkerStopDeadlineMs))
+                    rte_eal_wait_lcore(l);
+                else
+                    leak_ = true;
+            }
             return makeError("cannot launch worker on lcore " + std::to_string(lcores_[w]));
         }
     }
@@ -440,19 +481,52 @@ Status Datapath::start(bool controlSocket) {
     return {};
 }
 
-void Datapath::stop() {
+Status Datapath::stop() {
+    stopping_ = true;
     controlServer_.reset();  // no control request runs past this point
-    if (reloadThread_.joinable()) reloadThread_.join();  // a reload in progress finishes first
-    if (!started_) return;
-    running_ = false;
-    for (unsigned lc : lcores_) rte_eal_wait_lcore(lc);
-    maintRunning_ = false;
-    if (maint_.joinable()) maint_.join();
-    for (auto& d : devices_) {
-        if (d.hasPort) rte_eth_dev_stop(d.ethPort);
+    std::string late;
+    if (reloadThread_.joinable()) {  // a reload in progress finishes first (it will not swap)
+        if (waitUntil([this] { return !reloadBusy_.load(); }, kReloadStopDeadlineMs)) {
+            reloadThread_.join();
+        } else {
+            reloadThread_.detach();
+            leak_ = true;
+            ++stopTimeouts_;
+            late = "a reload in progress did not finish within " +
+                   std::to_string(kReloadStopDeadlineMs / 1000) + " s";
+        }
     }
-    devicesStopped_ = true;
+    if (!started_) return late.empty() ? Status{} : makeError("stop: " + late);
+    running_ = false;
+    const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(kWorkerStopDeadlineMs);
+    bool stuck = false;
+    for (unsigned lc : lcores_) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            end - std::chrono::steady_clock::now());
+        if (waitUntil([lc] { return rte_eal_get_lcore_state(lc) == WAIT; },
+                      static_cast<uint64_t>(std::max<int64_t>(0, left.count())))) {
+            rte_eal_wait_lcore(lc);  // returns at once: the lcore is waiting
+        } else {
+            stuck = true;
+            ++stopTimeouts_;
+            late += std::string(late.empty() ? "" : "; ") + "the worker on lcore " +
+                    std::to_string(lc) + " did not stop within " +
+                    std::to_string(kWorkerStopDeadlineMs / 1000) + " s";
+        }
+    }
+    maintRunning_ = false;
+    if (maint_.joinable()) maint_.join();  // its loop sleeps at most 10 ms between scans
+    if (stuck) {
+        leak_ = true;  // a worker may still poll the devices: they stay up
+    } else {
+        for (auto& d : devices_) {
+            if (d.hasPort) rte_eth_dev_stop(d.ethPort);
+        }
+        devicesStopped_ = true;
+    }
     started_ = false;
+    if (!late.empty()) return makeError("stop: " + late + "; its memory is not freed");
+    return {};
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -591,20 +665,29 @@ std::vector<std::vector<uint8_t>> Datapath::collectFrames(const std::string& rin
 // ---------------------------------------------------------------------------------------------
 
 Runtime::Runtime(std::unique_ptr<Datapath> dp) : dp_(std::move(dp)) {}
-Runtime::~Runtime() = default;
+Runtime::~Runtime() {
+    (void)dp_->stop();
+    if (dp_->leaking()) (void)dp_.release();  // a stuck thread may still use it (stop())
+}
 
 Expected<std::unique_ptr<Runtime>> Runtime::create(const RunConfig& config,
                                                    std::shared_ptr<const lang::Policy> policy,
-                                                   std::unique_ptr<SlowPath> slowPath) {
+                                                   std::unique_ptr<SlowPath> slowPath,
+                                                   bool deferDevices) {
     if (!ealInitialised()) return makeError("DPDK EAL is not initialised");
     if (!policy || !slowPath) return makeError("no policy or slow path");
     auto dp = std::make_unique<Datapath>(config, std::move(policy), std::move(slowPath));
     if (Status s = dp->init(); !s) return s.error();
+    if (!deferDevices) {
+        if (Status s = dp->bindDevices(); !s) return s.error();
+    }
     return std::unique_ptr<Runtime>(new Runtime(std::move(dp)));
 }
 
+Status Runtime::bindDevices() { return dp_->bindDevices(); }
+
 Status Runtime::start(bool controlSocket) { return dp_->start(controlSocket); }
-void Runtime::stop() { dp_->stop(); }
+Status Runtime::stop() { return dp_->stop(); }
 bool Runtime::pollOnce(unsigned worker) { return dp_->pollOnce(worker); }
 std::string Runtime::control(const std::string& request) { return dp_->control(request); }
 Status Runtime::reload(std::shared_ptr<const lang::Policy> policy, std::unique_ptr<SlowPath> sp) {
@@ -618,7 +701,8 @@ std::string Runtime::reloadFile(const std::string& file, const ReloadOptions& op
                                 const char* trigger) {
     return dp_->reloadNow(file, options, trigger);
 }
-std::string Runtime::rollback() { return dp_->rollback(); }
+void Runtime::setChecker(PipelineChecker checker) { dp_->setChecker(std::move(checker)); }
+std::string Runtime::rollback(const ReloadOptions& options) { return dp_->rollback(options); }
 Status Runtime::saveState(const std::string& path) { return dp_->saveState(path); }
 std::string Runtime::restoreState(const std::string& path) { return dp_->restoreState(path); }
 void Runtime::setStateFile(std::string path) { dp_->setStateFile(std::move(path)); }

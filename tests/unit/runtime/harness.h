@@ -72,7 +72,9 @@ struct Harness {
         EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.error().str());
     }
     ~Harness() {
-        if (rt) rt->stop();
+        if (rt) {
+            EXPECT_TRUE(rt->stop());  // bounded: a stuck worker is an error (runtime.h)
+        }
     }
 
     // Injects frames on `in` and collects what `out` transmits until `expect` frames arrived

@@ -54,7 +54,7 @@ TEST(RuntimePcap, SwitchesFromOnePcapIntoAnother) {
         EXPECT_EQ(s["ports"][0]["rx_packets"], 4);
         EXPECT_EQ(s["ports"][1]["tx_packets"], 3);
         EXPECT_EQ(s["drops"]["policy_deny"], 1);
-        h.rt->stop();
+        EXPECT_TRUE(h.rt->stop());
         h.rt.reset();  // closes the devices: the pcap writer is flushed
     }
     auto frames = readPcap(out2);

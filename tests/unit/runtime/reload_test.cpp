@@ -198,6 +198,55 @@ TEST(RuntimeReload, RollbackReturnsToThePreviousPipeline) {
     EXPECT_EQ(h.exchange("a1", {ping(3)}, "a2", 1).size(), 1u);  // re-simulated: allowed again
 }
 
+// A rollback passes the checker (cli/: verify and diff, as a reload): a refusal leaves the
+// running pipeline, --dry-run never swaps, and the ports bumped are the checker's.
+TEST(RuntimeReload, RollbackPassesTheGate) {
+    Harness h(ringConfig(), "interpreter");
+    ASSERT_TRUE(h.rt);
+    TestLoader tl;
+    h.rt->setLoader(tl.loader(), "ping.sl");
+    std::atomic<int> checks{0};
+    h.rt->setChecker([&](const std::string&, std::shared_ptr<const lang::Policy> target,
+                         const ReloadOptions& o, std::shared_ptr<const lang::Policy>) {
+        ++checks;
+        LoadedPipeline r;
+        if (!target || !o.force) {
+            r.status = LoadStatus::Refused;
+            r.message = "the first pipeline fails an assertion";
+            return r;
+        }
+        r.status = LoadStatus::Ready;
+        r.forced = true;
+        r.changedPorts = {"vm1"};
+        r.allChanged = false;
+        return r;
+    });
+    ASSERT_EQ(h.exchange("a1", {ping(4)}, "a2", 1).size(), 1u);
+    ASSERT_EQ(reload(h, "noping.sl")["exit"], 0);
+    EXPECT_TRUE(h.exchange("a1", {ping(4)}, "a2", 1).empty());
+    const uint32_t g1 = h.rt->generation(0), g2 = h.rt->generation(1);
+    json refused = json::parse(h.rt->rollback());
+    EXPECT_EQ(refused["result"], "refused") << refused.dump();
+    EXPECT_EQ(refused["exit"], 3);
+    EXPECT_FALSE(refused.contains("pipeline"));
+    EXPECT_EQ(h.stats()["pipeline"]["number"], 2);
+    ReloadOptions o;
+    o.force = true;
+    o.dryRun = true;
+    EXPECT_EQ(json::parse(h.rt->rollback(o))["result"], "dry-run");
+    EXPECT_EQ(h.stats()["pipeline"]["number"], 2);
+    EXPECT_TRUE(h.exchange("a1", {ping(4)}, "a2", 1).empty());
+    o.dryRun = false;
+    json r = json::parse(h.rt->rollback(o));
+    EXPECT_EQ(r["result"], "rolled-back") << r.dump();
+    EXPECT_TRUE(r["forced"].get<bool>());
+    EXPECT_EQ(h.stats()["pipeline"]["number"], 1);
+    EXPECT_EQ(h.rt->generation(0), g1 + 1);  // vm1: named by the checker
+    EXPECT_EQ(h.rt->generation(1), g2);
+    EXPECT_EQ(checks.load(), 3);
+    EXPECT_EQ(h.exchange("a1", {ping(4)}, "a2", 1).size(), 1u);  // re-simulated: allowed
+}
+
 // Reloads in a loop while a generator runs: every received packet is transmitted or counted
 // as a drop, whatever pipeline decided it.
 TEST(RuntimeReload, ReloadLoopUnderLoadLosesNoPacket) {
@@ -292,7 +341,7 @@ TEST(RuntimeState, SaveRestoreResimulatesAndDamageIsRefused) {
         ASSERT_EQ(h.exchange("a1", {syn}, "a2", 1).size(), 1u);
         ASSERT_EQ(h.exchange("a2", {synAck}, "a1", 1).size(), 1u);
         ASSERT_EQ(h.exchange("a1", {ack}, "a2", 1).size(), 1u);
-        h.rt->stop();
+        EXPECT_TRUE(h.rt->stop());
         ASSERT_TRUE(h.rt->saveState(path).ok());
     }
     const std::string good = readFile(path);
@@ -316,7 +365,7 @@ TEST(RuntimeState, SaveRestoreResimulatesAndDamageIsRefused) {
         }
         EXPECT_EQ(got.size(), 1u);
         EXPECT_EQ(r.stats()["drops"].value("tcp_invalid_state", 0), 0);
-        r.rt->stop();
+        EXPECT_TRUE(r.rt->stop());
     }
     // Every kind of damage: refused as a whole, counted, the table starts empty.
     std::string version = good;

@@ -46,4 +46,13 @@ using PipelineLoader = std::function<LoadedPipeline(
     const std::string& file, const ReloadOptions& options,
     std::shared_ptr<const lang::Policy> running)>;
 
+// The gate of a rollback: the target pipeline is compiled and validated already (it ran
+// before), but it must pass what a reload passes: verification (errors refuse unless forced;
+// the pipeline the daemon started with was never verified) and the diff against the running
+// policy (`--expect` gates; its ports are the ones bumped). Returns Ready with no policy or
+// slow path, or Refused / InputError with the message. `name` names the target in messages.
+using PipelineChecker = std::function<LoadedPipeline(
+    const std::string& name, std::shared_ptr<const lang::Policy> target,
+    const ReloadOptions& options, std::shared_ptr<const lang::Policy> running)>;
+
 }  // namespace sluice::rt

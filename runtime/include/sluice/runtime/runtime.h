@@ -27,22 +27,33 @@ std::vector<std::string> ealArguments(const RunConfig& config);
 Status initEal(const std::vector<std::string>& args);
 bool ealInitialised();
 
+// The pid of the `sluice run` that serves control socket `path` now, 0 when none
+// (`sluice run --takeover`).
+int controlSocketOwner(const std::string& path);
+
 class Runtime {
 public:
     // Binds the policy's ports to the configured devices (every configured port must exist in
     // the policy; policy ports without a device are reported as an error too). EAL must be up.
+    // With `deferDevices` everything but the devices is made (mempool, session table) and
+    // bindDevices() opens them later: `sluice run --takeover` does the slow part while the
+    // daemon it replaces still owns the devices.
     static Expected<std::unique_ptr<Runtime>> create(const RunConfig& config,
                                                      std::shared_ptr<const lang::Policy> policy,
-                                                     std::unique_ptr<SlowPath> slowPath);
+                                                     std::unique_ptr<SlowPath> slowPath,
+                                                     bool deferDevices = false);
+    Status bindDevices();
     ~Runtime();
     Runtime(const Runtime&) = delete;
     Runtime& operator=(const Runtime&) = delete;
 
     // Launches the workers and the maintenance thread (and the control socket unless
     // `controlSocket` is empty). stop() joins them and stops the devices (pcap output is
-    // flushed then).
+    // flushed then). Its waits have deadlines (a reload in progress 30 s, the workers 5 s):
+    // past one it returns an error naming what is stuck, counted in `ctl stats`
+    // (`stop_timeouts`), and frees nothing that thread may use.
     Status start(bool controlSocket = true);
-    void stop();
+    Status stop();
 
     // Runs one iteration of worker `worker`'s loop (receive bursts, process, transmit) on the
     // calling thread, for a runtime that was not started: deterministic single-thread
@@ -66,8 +77,11 @@ public:
     // (docs/operations.md), recorded in the history. `trigger`: "sighup", "ctl", "test".
     std::string reloadFile(const std::string& file, const ReloadOptions& options,
                            const char* trigger = "sighup");
-    // Back to the pipeline the last swap replaced: the reply JSON of `ctl rollback`.
-    std::string rollback();
+    // The gate a rollback passes (reload.h); without one a rollback is not checked.
+    void setChecker(PipelineChecker checker);
+    // Back to the pipeline the last swap replaced, through the checker (`force`, `expectFile`
+    // and `dryRun` as for a reload): the reply JSON of `ctl rollback`.
+    std::string rollback(const ReloadOptions& options = {});
 
     // Session state across restarts (state_file.cpp; docs/operations.md): written to a
     // temporary file and renamed. restoreState() runs before start(): it re-simulates every

@@ -17,21 +17,15 @@
 #include <string>
 #include <thread>
 
+#include "cli_run.h"
+
 namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-struct Outcome {
-    int code = -1;
-    std::string out;  // stdout
-    std::string err;  // stderr
-};
-
-std::string slurp(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-}
+using sluice::test::Outcome;
+using sluice::test::slurp;
 
 class CliContract : public ::testing::Test {
 protected:
@@ -58,15 +52,7 @@ protected:
     }
     // `timeout` turns a hang into exit 124 (a failure) instead of a stuck suite.
     Outcome sluice(const std::string& args) {
-        std::string o = (dir_ / "stdout").string(), e = (dir_ / "stderr").string();
-        std::string cmd = "timeout 30 " + std::string(SLUICE_BINARY_DIR) + "/cli/sluice " + args +
-                          " >" + o + " 2>" + e;
-        int status = std::system(cmd.c_str());
-        Outcome r;
-        r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-        r.out = slurp(o);
-        r.err = slurp(e);
-        return r;
+        return sluice::test::runShell(sluice::test::sluiceCommand(args, 30), dir_);
     }
     fs::path dir_;
     std::string policy_, bad_;

@@ -10,19 +10,14 @@
 #include <iterator>
 #include <nlohmann/json.hpp>
 
+#include "cli_run.h"
+
 namespace {
 
 namespace fs = std::filesystem;
 
-struct Outcome {
-    int code = -1;
-    std::string out, err;
-};
-
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
+using sluice::test::Outcome;
+using sluice::test::slurp;
 
 class CtlVm : public ::testing::Test {
   protected:
@@ -36,15 +31,7 @@ class CtlVm : public ::testing::Test {
         fs::remove_all(dir_, ec);
     }
     Outcome sluice(const std::string& args) {
-        std::string o = (dir_ / "stdout").string(), e = (dir_ / "stderr").string();
-        std::string cmd = "timeout 30 " + std::string(SLUICE_BINARY_DIR) + "/cli/sluice " + args +
-                          " >" + o + " 2>" + e;
-        int status = std::system(cmd.c_str());
-        Outcome r;
-        r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-        r.out = slurp(o);
-        r.err = slurp(e);
-        return r;
+        return sluice::test::runShell(sluice::test::sluiceCommand(args, 30), dir_);
     }
     Outcome vm(const std::string& args) { return sluice("ctl vm --store " + store_ + " " + args); }
     fs::path dir_;

@@ -15,19 +15,14 @@
 #include <string>
 #include <vector>
 
+#include "cli_run.h"
+
 namespace {
 
 namespace fs = std::filesystem;
 
-struct Outcome {
-    int code = -1;
-    std::string out, err;
-};
-
-std::string slurp(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-}
+using sluice::test::Outcome;
+using sluice::test::slurp;
 
 bool has(const std::string& text, const std::string& what) {
     return text.find(what) != std::string::npos;
@@ -99,15 +94,7 @@ protected:
         std::error_code ec;
         fs::remove_all(dir_, ec);
     }
-    Outcome run(const std::string& cmd) {
-        std::string o = (dir_ / "stdout").string(), e = (dir_ / "stderr").string();
-        int status = std::system((cmd + " >" + o + " 2>" + e).c_str());
-        Outcome r;
-        r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-        r.out = slurp(o);
-        r.err = slurp(e);
-        return r;
-    }
+    Outcome run(const std::string& cmd) { return sluice::test::runShell(cmd, dir_); }
     Outcome sluice(const std::string& args) {
         return run("timeout 30 " + std::string(SLUICE_BINARY_DIR) + "/cli/sluice " + args +
                    " --no-color");

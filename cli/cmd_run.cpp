@@ -142,9 +142,11 @@ std::string takeoverMismatch(const rt::RunConfig& cfg, const std::string& state,
     return "";
 }
 
-// `tookOver`: a daemon was stopped (false: none ran, a plain start).
-int takeOver(const rt::RunConfig& cfg, const std::string& state, bool& tookOver) {
+// The daemon to replace: its pid once it agrees with this config, 0 when there is none (a
+// plain start); else an exit code (it is left running).
+int checkPredecessor(const rt::RunConfig& cfg, const std::string& state, int& pidOut) {
     const std::string& socket = cfg.controlSocket;
+    pidOut = 0;
     const int pid = rt::controlSocketOwner(socket);
     if (pid == 0) {  // printed even with --quiet: not what was asked for
         std::cerr << "sluice run: note: --takeover: no daemon serves " << socket
@@ -167,9 +169,17 @@ int takeOver(const rt::RunConfig& cfg, const std::string& state, bool& tookOver)
                   << ") has another config: " << why << "; it is left running\n";
         return kExitInputError;
     }
+    pidOut = pid;
+    return kExitOk;
+}
+
+// Stops the predecessor `pid` and waits until it has handed over: it releases its control
+// socket's lock once its workers have stopped and its state file is written (it closes its
+// devices after that, ~100 ms more, while this one forwards), or it has exited.
+int stopPredecessor(const std::string& socket, int pid) {
     const auto t0 = std::chrono::steady_clock::now();
     // The pidfd is taken, and the owner checked again, before the signal: the pid cannot have
-    // been reused by then, and the exit cannot be missed.
+    // been reused by then, and an exit cannot be missed.
     int pfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
     if (rt::controlSocketOwner(socket) != pid) {
         if (pfd >= 0) close(pfd);
@@ -185,21 +195,17 @@ int takeOver(const rt::RunConfig& cfg, const std::string& state, bool& tookOver)
         if (pfd >= 0) close(pfd);
         return kExitInputError;
     }
-    bool gone = false;
-    if (pfd >= 0) {
-        pollfd p{pfd, POLLIN, 0};
-        int r;
-        while ((r = poll(&p, 1, kTakeoverDeadlineMs)) < 0 && errno == EINTR) {
+    bool done = false;
+    for (int i = 0; i < kTakeoverDeadlineMs * 2 && !done; ++i) {  // every 0.5 ms
+        done = rt::controlSocketOwner(socket) != pid;
+        if (!done && pfd >= 0) {
+            pollfd p{pfd, POLLIN, 0};
+            done = poll(&p, 1, 0) > 0;  // exited
         }
-        close(pfd);
-        gone = r > 0;
-    } else {  // no pidfd (old kernel): poll for the pid
-        for (int i = 0; i < kTakeoverDeadlineMs && !gone; ++i) {
-            gone = kill(pid, 0) != 0 && errno == ESRCH;
-            if (!gone) usleep(1000);
-        }
+        if (!done) usleep(500);
     }
-    if (!gone) {
+    if (pfd >= 0) close(pfd);
+    if (!done) {
         std::cerr << "sluice run: error: --takeover: pid " << pid << " did not stop within "
                   << kTakeoverDeadlineMs / 1000 << " s\n";
         return kExitInputError;
@@ -207,8 +213,20 @@ int takeOver(const rt::RunConfig& cfg, const std::string& state, bool& tookOver)
     std::chrono::duration<double, std::milli> ms = std::chrono::steady_clock::now() - t0;
     std::cerr << "sluice run: took over from pid " << pid << " (it stopped in " << ms.count()
               << " ms)\n";
-    tookOver = true;
     return kExitOk;
+}
+
+// The device locks of a takeover: the predecessor drops them when it has closed its devices
+// (or exits). Polled while this daemon already forwards; bounded.
+void takeDeviceLocks(rt::Runtime& runtime) {
+    Status s = runtime.acquireDeviceLocks();
+    for (int i = 0; !s && i < kTakeoverDeadlineMs / 5; ++i) {
+        usleep(5000);
+        s = runtime.acquireDeviceLocks();
+    }
+    if (!s)
+        std::cerr << "sluice run: warning: --takeover: " << s.error().str()
+                  << " still after " << kTakeoverDeadlineMs / 1000 << " s; running without it\n";
 }
 
 int runRun(const RunOptions& opts) {
@@ -259,9 +277,22 @@ int runRun(const RunOptions& opts) {
         std::cerr << "sluice run: error: " << runtime.error().str() << "\n";
         return kExitInputError;
     }
-    bool tookOver = false;
+    int predecessor = 0;
     if (o.takeover) {
-        if (int rc = takeOver(*cfg, o.state, tookOver); rc != kExitOk) return rc;
+        if (int rc = checkPredecessor(*cfg, o.state, predecessor); rc != kExitOk) return rc;
+    }
+    const bool tookOver = predecessor != 0;
+    // A takeover opens its devices while the predecessor still forwards (both sockets see
+    // every frame; this one does not run yet), without their locks (it holds them).
+    if (o.takeover) {
+        if (auto s = (*runtime)->bindDevices(!tookOver); !s) {
+            std::cerr << "sluice run: error: " << s.error().str()
+                      << (tookOver ? "; the running daemon is left running" : "") << "\n";
+            return kExitInputError;
+        }
+    }
+    if (tookOver) {
+        if (int rc = stopPredecessor(cfg->controlSocket, predecessor); rc != kExitOk) return rc;
     }
     const auto bindStart = std::chrono::steady_clock::now();
     // After a takeover a failure here leaves no daemon: say so (the state file is kept).
@@ -269,12 +300,8 @@ int runRun(const RunOptions& opts) {
         tookOver ? " (the daemon it replaced has stopped" +
                        (o.state.empty() ? std::string(")") : "; its sessions are in " + o.state + ")")
                  : "";
-    if (o.takeover) {
-        if (auto s = (*runtime)->bindDevices(); !s) {
-            std::cerr << "sluice run: error: " << s.error().str() << after << "\n";
-            return kExitInputError;
-        }
-    }
+    // Frames received before the predecessor stopped: it forwarded them.
+    const size_t drained = tookOver ? (*runtime)->drainReceive() : 0;
     LoaderSettings ls;
     ls.slowPath = cfg->slowPath;
     ls.workers = cfg->workers;
@@ -292,9 +319,11 @@ int runRun(const RunOptions& opts) {
     }
     const std::chrono::duration<double, std::milli> bindMs = std::chrono::steady_clock::now() - bindStart;
     if (!restored.empty()) std::cerr << "sluice run: " << restored << "\n";
-    if (tookOver)
-        std::cerr << "sluice run: devices bound, state restored and workers started in "
-                  << bindMs.count() << " ms\n";
+    if (tookOver) {
+        std::cerr << "sluice run: state restored and workers started in " << bindMs.count()
+                  << " ms (" << drained << " frames the predecessor forwarded dropped)\n";
+        takeDeviceLocks(**runtime);
+    }
     if (!o.quiet) {
         std::cerr << "sluice run: " << cfg->ports.size() << " port(s)"
                   << (cfg->uplink ? " + uplink " + cfg->uplink->text : std::string())
@@ -324,7 +353,9 @@ int runRun(const RunOptions& opts) {
         if (o.duration > 0 && waited.count() >= o.duration) break;
     }
     int rc = kExitOk;
-    Status stopped = (*runtime)->stop();
+    // The control socket (its pid lock) goes last: a --takeover successor waits for that lock
+    // and then knows the workers have stopped and the state file is written.
+    Status stopped = (*runtime)->stop(true);
     if (!stopped) {
         std::cerr << "sluice run: error: " << stopped.error().str() << "\n";
         rc = kExitInputError;
@@ -338,6 +369,11 @@ int runRun(const RunOptions& opts) {
             std::chrono::duration<double, std::milli> ms = std::chrono::steady_clock::now() - t0;
             std::cerr << "sluice run: state saved to " << o.state << " in " << ms.count() << " ms\n";
         }
+    }
+    if (Status c = (*runtime)->closeControl(); !c) {
+        std::cerr << "sluice run: error: " << c.error().str() << "\n";
+        rc = kExitInputError;
+        stopped = c;
     }
     if (o.json) {
         printJson(std::cout, nlohmann::json::parse((*runtime)->statsJson()));

@@ -143,11 +143,14 @@ public:
              std::unique_ptr<SlowPath> slowPath);
     ~Datapath();
     Status init();         // mempool, session table, ports (runtime.cpp)
-    Status bindDevices();  // device locks, devices opened and started
+    Status bindDevices(bool lockDevices = true);  // device locks, devices opened and started
+    Status acquireDeviceLocks();
+    size_t drainReceive();
+    Status closeControl();
     Status start(bool controlSocket);
     // Bounded (runtime.cpp): an error names what did not stop within its deadline; then
     // leaking() holds and nothing that thread may still use is ever freed.
-    Status stop();
+    Status stop(bool keepControl = false);
     bool leaking() const { return leak_; }
     std::string control(const std::string& request);
     Status reload(std::shared_ptr<const lang::Policy> policy, std::unique_ptr<SlowPath> sp);

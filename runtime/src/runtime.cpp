@@ -398,11 +398,11 @@ Status Datapath::init() {
 
 // The devices: their locks, then each opened and started. Apart from init() so that
 // `sluice run --takeover` has everything else (mempool, session table: ~150 ms of page faults)
-// ready while the daemon it replaces still forwards; only this runs in the stall.
-Status Datapath::bindDevices() {
-    if (bound_) return makeError("devices are bound already");
-    // One daemon per device: a second `sluice run` on the same interfaces would forward
-    // every packet twice.
+// ready while the daemon it replaces still forwards. A takeover opens the devices before that
+// daemon has stopped (af_packet setup waits for kernel RCU grace periods: ~60 ms a device),
+// so without their locks, which it takes with acquireDeviceLocks() once the old one is gone.
+Status Datapath::acquireDeviceLocks() {
+    std::vector<FileLock> locks;
     std::string lockDir;
     for (const Device& d : devices_) {
         if (deviceLockPath(d.spec, "/").empty()) continue;
@@ -413,8 +413,19 @@ Status Datapath::bindDevices() {
         }
         auto lock = FileLock::acquire(deviceLockPath(d.spec, lockDir),
                                       "device " + d.spec.text + " (" + d.label + ")");
-        if (!lock) return lock.error();
-        deviceLocks_.push_back(std::move(lock.value()));
+        if (!lock) return lock.error();  // all or none: the ones taken are dropped again
+        locks.push_back(std::move(lock.value()));
+    }
+    for (auto& l : locks) deviceLocks_.push_back(std::move(l));
+    return {};
+}
+
+Status Datapath::bindDevices(bool lockDevices) {
+    if (bound_) return makeError("devices are bound already");
+    // One daemon per device: a second `sluice run` on the same interfaces would forward
+    // every packet twice.
+    if (lockDevices) {
+        if (Status s = acquireDeviceLocks(); !s) return s;
     }
     for (size_t i = 0; i < devices_.size(); ++i) {
         if (Status s = setupDevice(devices_[i], static_cast<unsigned>(i)); !s) return s;
@@ -428,6 +439,24 @@ Status Datapath::bindDevices() {
     }
     bound_ = true;
     return {};
+}
+
+// Before start(): what the devices received so far goes (a takeover's copies of packets the
+// old daemon forwarded). Returns the number of frames dropped.
+size_t Datapath::drainReceive() {
+    if (started_ || !bound_) return 0;
+    size_t n = 0;
+    rte_mbuf* pkts[64];
+    for (const Device& d : devices_) {
+        if (!d.hasPort || d.spec.kind == DeviceSpec::Kind::Null) continue;
+        for (int guard = 0; guard < 1024; ++guard) {  // bounded: a device that never empties
+            uint16_t got = rte_eth_rx_burst(d.ethPort, 0, pkts, 64);
+            if (got == 0) break;
+            rte_pktmbuf_free_bulk(pkts, got);
+            n += got;
+        }
+    }
+    return n;
 }
 
 Status Datapath::start(bool controlSocket) {
@@ -481,9 +510,26 @@ Status Datapath::start(bool controlSocket) {
     return {};
 }
 
-Status Datapath::stop() {
+// The control socket (and its pid lock) goes once no request can run any more; the reload
+// thread a request may have started is waited for as in stop().
+Status Datapath::closeControl() {
+    controlServer_.reset();
+    if (reloadThread_.joinable()) {
+        if (!waitUntil([this] { return !reloadBusy_.load(); }, kReloadStopDeadlineMs)) {
+            reloadThread_.detach();
+            leak_ = true;
+            ++stopTimeouts_;
+            return makeError("stop: a reload in progress did not finish within " +
+                             std::to_string(kReloadStopDeadlineMs / 1000) + " s");
+        }
+        reloadThread_.join();
+    }
+    return {};
+}
+
+Status Datapath::stop(bool keepControl) {
     stopping_ = true;
-    controlServer_.reset();  // no control request runs past this point
+    if (!keepControl) controlServer_.reset();  // no control request runs past this point
     std::string late;
     if (reloadThread_.joinable()) {  // a reload in progress finishes first (it will not swap)
         if (waitUntil([this] { return !reloadBusy_.load(); }, kReloadStopDeadlineMs)) {
@@ -684,10 +730,13 @@ Expected<std::unique_ptr<Runtime>> Runtime::create(const RunConfig& config,
     return std::unique_ptr<Runtime>(new Runtime(std::move(dp)));
 }
 
-Status Runtime::bindDevices() { return dp_->bindDevices(); }
+Status Runtime::bindDevices(bool lockDevices) { return dp_->bindDevices(lockDevices); }
+Status Runtime::acquireDeviceLocks() { return dp_->acquireDeviceLocks(); }
+size_t Runtime::drainReceive() { return dp_->drainReceive(); }
+Status Runtime::closeControl() { return dp_->closeControl(); }
 
 Status Runtime::start(bool controlSocket) { return dp_->start(controlSocket); }
-Status Runtime::stop() { return dp_->stop(); }
+Status Runtime::stop(bool keepControlSocket) { return dp_->stop(keepControlSocket); }
 bool Runtime::pollOnce(unsigned worker) { return dp_->pollOnce(worker); }
 std::string Runtime::control(const std::string& request) { return dp_->control(request); }
 Status Runtime::reload(std::shared_ptr<const lang::Policy> policy, std::unique_ptr<SlowPath> sp) {

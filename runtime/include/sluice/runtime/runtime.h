@@ -42,7 +42,13 @@ public:
                                                      std::shared_ptr<const lang::Policy> policy,
                                                      std::unique_ptr<SlowPath> slowPath,
                                                      bool deferDevices = false);
-    Status bindDevices();
+    // `lockDevices` false: a takeover, whose predecessor holds the locks until it exits;
+    // acquireDeviceLocks() takes them later (all or none; an error while one is held).
+    Status bindDevices(bool lockDevices = true);
+    Status acquireDeviceLocks();
+    // Before start(): drops what the devices have received so far (a takeover's copies of
+    // packets its predecessor forwarded); the number dropped.
+    size_t drainReceive();
     ~Runtime();
     Runtime(const Runtime&) = delete;
     Runtime& operator=(const Runtime&) = delete;
@@ -53,7 +59,10 @@ public:
     // past one it returns an error naming what is stuck, counted in `ctl stats`
     // (`stop_timeouts`), and frees nothing that thread may use.
     Status start(bool controlSocket = true);
-    Status stop();
+    // `keepControlSocket`: the socket (and its pid lock) stays until closeControl(), so a
+    // `--takeover` successor, which waits for that lock, knows the state file is written.
+    Status stop(bool keepControlSocket = false);
+    Status closeControl();
 
     // Runs one iteration of worker `worker`'s loop (receive bursts, process, transmit) on the
     // calling thread, for a runtime that was not started: deterministic single-thread

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "command.h"
+#include "progress_bar.h"
 #include "sluice/compiler/compiler.h"
 #include "sluice/compiler/validate.h"
 
@@ -20,7 +21,7 @@ namespace {
 struct CompileCliOptions {
     std::string file, emit, out, header, prefix = "sl", fault;
     std::vector<std::string> dumpAfter;
-    bool noValidate = false, timePasses = false, json = false;
+    bool noValidate = false, timePasses = false, json = false, quiet = false;
     unsigned opt = 2;
 };
 
@@ -44,6 +45,8 @@ int runCompile(const CompileCliOptions& o) {
     co.dumpAfter = o.dumpAfter;
     co.timePasses = o.timePasses;
     co.symbolPrefix = o.prefix;
+    ProgressBar progress(std::cerr, "compile", !o.quiet && ProgressBar::terminal());
+    co.progress = &progress;
     if (o.fault == "drop-leaf-row") co.fault = compiler::FaultInjection::DropLeafRow;
     if (o.fault == "shift-bound") co.fault = compiler::FaultInjection::ShiftBound;
     if (o.fault == "wrong-action") co.fault = compiler::FaultInjection::WrongAction;
@@ -89,6 +92,7 @@ int runCompile(const CompileCliOptions& o) {
         compiler::EmitKind kind = o.emit == "ir" ? compiler::EmitKind::Ir
                                   : o.emit == "asm" ? compiler::EmitKind::Asm : compiler::EmitKind::Obj;
         auto code = compiler::emit(*policy, kind, co, &timings);
+        progress.finish();
         if (!reportValidation()) return kExitViolation;
         if (!code) {
             std::cerr << o.file << ": error: " << code.error().str() << "\n";
@@ -115,6 +119,7 @@ int runCompile(const CompileCliOptions& o) {
         js["header"] = header;
     } else {
         auto compiled = compiler::compile(*policy, co);
+        progress.finish();
         if (!reportValidation()) return kExitViolation;
         if (!compiled) {
             std::cerr << o.file << ": error: " << compiled.error().str() << "\n";
@@ -163,6 +168,7 @@ void setupCompile(CLI::App& app, int& exitCode) {
     cmd->add_option("--inject-fault", o->fault, "Testing only: break the lowering (drop-leaf-row, shift-bound, wrong-action)")
         ->check(CLI::IsMember({"drop-leaf-row", "shift-bound", "wrong-action"}))->group("");
     cmd->add_flag("--json", o->json, "JSON summary");
+    cmd->add_flag("--quiet", o->quiet, "No progress bar (shown on a terminal's stderr otherwise)");
     cmd->callback([o, &exitCode] {
         for (const auto& p : o->dumpAfter) {
             auto names = compiler::passNames();

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "command.h"
+#include "progress_bar.h"
 #include "sluice/compiler/compare.h"
 #include "sluice/compiler/compiler.h"
 #include "sluice/compiler/meta.h"
@@ -19,13 +20,17 @@ struct PropOptions {
     uint64_t cases = 10000;
     uint64_t seed = 1;
     bool json = false;
+    bool quiet = false;
 };
 
 int runProptest(const PropOptions& o) {
     lang::Frontend frontend(frontendOptions());
     auto policy = loadPolicyOrReport(frontend, o.file, o.json);
     if (!policy) return kExitInputError;
-    auto compiled = compiler::compile(*policy, {});
+    ProgressBar progress(std::cerr, "proptest", !o.quiet && ProgressBar::terminal());
+    compiler::CompileOptions co;
+    co.progress = &progress;
+    auto compiled = compiler::compile(*policy, co);
     if (!compiled) {
         std::cerr << o.file << ": error: " << compiled.error().str() << "\n";
         return kExitInputError;
@@ -34,7 +39,9 @@ int runProptest(const PropOptions& o) {
     interp::Interpreter interp(policy);
     compiler::BoundarySampler sampler(*policy, o.seed);
     uint64_t checked = 0;
+    progress.stage("cases", o.cases);
     for (uint64_t i = 0; i < o.cases; ++i) {
+        progress.advance(i);
         lang::Headers h = sampler.next();
         sl_meta m = compiler::toMeta(h);
         for (uint32_t port = 0; port < policy->ports.size(); ++port) {
@@ -46,6 +53,7 @@ int runProptest(const PropOptions& o) {
                 ++checked;
                 auto diff = compiler::compareResults(*policy, desc, port, dir, got, want);
                 if (!diff) continue;
+                progress.finish();  // the line is cleared before the report
                 std::string packet = lang::formatPacketText(h);
                 if (o.json) {
                     nlohmann::json j = {{"ok", false}, {"case", i}, {"seed", o.seed},
@@ -67,6 +75,8 @@ int runProptest(const PropOptions& o) {
             }
         }
     }
+    progress.advance(o.cases);
+    progress.finish();
     if (o.json) {
         printJson(std::cout, {{"ok", true}, {"cases", o.cases}, {"checks", checked}, {"seed", o.seed}}, -1);
     } else {
@@ -83,6 +93,7 @@ void setupProptest(CLI::App& app, int& exitCode) {
     cmd->add_option("--cases", o->cases, "Number of packets (default 10000)");
     cmd->add_option("--seed", o->seed, "Random seed (default 1)");
     cmd->add_flag("--json", o->json, "JSON output");
+    cmd->add_flag("--quiet", o->quiet, "No progress bar (shown on a terminal's stderr otherwise)");
     cmd->callback([o, &exitCode] { exitCode = runProptest(*o); });
 }
 

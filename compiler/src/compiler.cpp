@@ -195,7 +195,10 @@ bool wantsDump(const CompileOptions& o, const std::string& pass) {
 
 Status runPasses(State& s) {
     std::ostream& log = s.o.log ? *s.o.log : std::cerr;
+    if (s.o.progress) s.o.progress->stage("compile", std::size(kPasses));
+    size_t index = 0;
     for (const Pass& p : kPasses) {
+        if (s.o.progress) s.o.progress->advance(index++);
         if (!p.when(s)) continue;
         auto t0 = Clock::now();
         Status st = p.run(s);
@@ -203,6 +206,7 @@ Status runPasses(State& s) {
         if (!st) return st;
         if (wantsDump(s.o, p.name)) log << "*** IR dump after " << p.name << " ***\n" << p.dump(s);
     }
+    if (s.o.progress) s.o.progress->advance(index);
     return {};
 }
 

@@ -20,6 +20,7 @@
 #include "sluice/abi/sl_abi.h"
 #include "sluice/lang/model.h"
 #include "sluice/support/expected.h"
+#include "sluice/support/progress.h"
 
 namespace sluice::ir {
 struct Module;  // the pipeline IR (internal; validators read it through sluice_compiler_internal)
@@ -75,6 +76,7 @@ struct CompileOptions {
     // the IR being compiled and that this IR was validated.
     IrValidator validator;
     ValidationReport* validationReport = nullptr;  // filled when the validator ran (even on failure)
+    Progress* progress = nullptr;  // told each pass as it starts (stage "compile")
 };
 
 struct PassTiming {

@@ -5,6 +5,15 @@
 // The stream's client and server are this process's own sockets, made inside the VM
 // namespaces (setns on a short-lived thread), so every record's send and arrival time is read
 // from one clock: a gap is the longest time between two arrivals at the server.
+//
+// Deliberate breaks tried (each made its case fail, then was restored; 2026-12-02):
+// (a) Datapath::attempt() not calling swapIn() (still answering "swapped"): 9091 does not
+//     connect, pipeline number 1, no re-simulation.
+// (b) the loader ignoring a verification failure: exit 0, swapped, 9091 opens.
+// (c) `sluice run` not calling restoreState() after the takeover: 268 of 1,211 records
+//     arrive, a 432 ms gap, state.restored 0.
+// (d) bumpGenerations() a no-op: all 246 records sent after the swap arrive, no
+//     re-simulation.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>

@@ -169,6 +169,21 @@ private:
         return replay::runLayer(mini, dir_, h);
     }
 
+    // The group's rules containing h among r and the rules overlapping it (geometric path),
+    // with or without r.
+    replay::LayerOutcome replayAround(size_t r, bool withR, const lang::Headers& h) {
+        std::vector<uint32_t> idx;
+        const geo::Box q = geo::boxOf(h);
+        index_.anyMeeting(q, [&](uint32_t id) {
+            if ((withR || owner_[id] != r) && flat_[id]->contains(q)) idx.push_back(owner_[id]);
+            return false;
+        });
+        std::sort(idx.begin(), idx.end());
+        idx.erase(std::unique(idx.begin(), idx.end()), idx.end());
+        auto mini = replay::miniLayer(policy_, layer_, dir_, group_, idx);
+        return replay::runLayer(mini, dir_, h);
+    }
+
     void reportUnmatchable(size_t r) {
         auto& f = cc_.add(FindingKind::Unmatchable,
                           "rule " + name(r) + " can never match: its conditions (with group " +
@@ -209,7 +224,9 @@ private:
                                   " disagrees: " + o.text, &f);
     }
 
-    void reportRedundant(size_t r, const std::vector<size_t>& context,
+    // `context`: the rules replayed besides r; null on the geometric path: every rule
+    // overlapping r (a rule containing a point of r overlaps it, so the index answers).
+    void reportRedundant(size_t r, const std::vector<size_t>* context,
                          const std::vector<size_t>& takeover, const lang::Headers& w) {
         std::vector<std::string> names;
         // Only the names the message shows (building every name was a tenth of the check).
@@ -226,10 +243,16 @@ private:
         if (!cc_.options.replay) return;
         auto pw = cc_.replayHeaders(f);
         if (!pw) return;
-        std::vector<size_t> with = context;
-        with.push_back(r);
-        auto a = replayWith(with, *pw);
-        auto b = replayWith(context, *pw);
+        replay::LayerOutcome a, b;
+        if (context) {
+            std::vector<size_t> with = *context;
+            with.push_back(r);
+            a = replayWith(with, *pw);
+            b = replayWith(*context, *pw);
+        } else {
+            a = replayAround(r, true, *pw);
+            b = replayAround(r, false, *pw);
+        }
         f.witness->replay = a.text + "; without it: " + b.text;
         bool same = a.verdict == b.verdict && a.after == b.after;
         if (a.rule != r || !same)
@@ -291,6 +314,14 @@ private:
             while (c < reps.size() && !enc::sameOutcome(rule(reps[c]), rule(r))) ++c;
             if (c == reps.size()) reps.push_back(r);
             outcome_[r] = static_cast<uint32_t>(c);
+        }
+        action_.assign(n_, 0);  // the same for enc::sameAction (the conflict check)
+        reps.clear();
+        for (size_t r = 0; r < n_; ++r) {
+            size_t c = 0;
+            while (c < reps.size() && !enc::sameAction(rule(reps[c]).action, rule(r).action)) ++c;
+            if (c == reps.size()) reps.push_back(r);
+            action_[r] = static_cast<uint32_t>(c);
         }
         earlier_.assign(n_, {});
         later_.assign(n_, {});
@@ -484,11 +515,9 @@ private:
             E1.push_back(j);
         }
         bool fb = fallbackEquivalent(r);
-        std::vector<size_t> context = E;
-        context.insert(context.end(), L.begin(), L.end());
         if (!kstar && fb) {
             ++cc_.report.geometricDecided;
-            reportRedundant(r, context, E1, winHere);
+            reportRedundant(r, nullptr, E1, winHere);
             return;
         }
         // Each box of r inside one box of a rule before r or of E1 (the rules before k*): no
@@ -503,7 +532,7 @@ private:
         }
         if (inOne) {
             ++cc_.report.geometricDecided;
-            reportRedundant(r, context, E1, winHere);
+            reportRedundant(r, nullptr, E1, winHere);
             return;
         }
         std::vector<size_t> cut = E;
@@ -513,7 +542,7 @@ private:
                          : geo::subtract(regions_[r], boxesOf(cut), cc_.options.boxCap);
         if (cover.status == geo::Cover::Covered) {
             ++cc_.report.geometricDecided;
-            reportRedundant(r, context, E1, winHere);
+            reportRedundant(r, nullptr, E1, winHere);
             return;
         }
         if (cover.status == geo::Cover::NotCovered) {
@@ -537,14 +566,14 @@ private:
             std::vector<size_t> take;
             for (size_t j : L)
                 if (enc::sameOutcome(rule(r), rule(j))) take.push_back(j);
-            reportRedundant(r, context, take, winHere);
+            reportRedundant(r, nullptr, take, winHere);
         }
     }
 
     void checkConflictGeometric(size_t r) {
         size_t tries = 0;
         for (size_t i : earlier_[r]) {
-            if (enc::sameAction(rule(i).action, rule(r).action)) continue;
+            if (action_[i] == action_[r]) continue;
             if (++tries > 64) return;
             geo::Region overlap;
             for (const auto& a : regions_[i])
@@ -619,7 +648,7 @@ private:
                 }
             }
             if (fallbackEquivalent(r)) same = same || noneWins;
-            if (!solve(*ge.win[r] && !same)) reportRedundant(r, others, take, *winP);
+            if (!solve(*ge.win[r] && !same)) reportRedundant(r, &others, take, *winP);
             if (!priority || !cc_.options.conflicts || n_ > 512) continue;
             for (size_t i = 0; i < r; ++i) {
                 if (enc::sameAction(rule(i).action, rule(r).action)) continue;
@@ -651,6 +680,7 @@ private:
     std::vector<uint32_t> owner_;        // box id -> rule
     std::vector<uint64_t> mark_;         // per rule: the stamp of the last query that marked it
     std::vector<uint32_t> outcome_;      // per rule: its outcome class (enc::sameOutcome)
+    std::vector<uint32_t> action_;       // per rule: its action class (enc::sameAction)
     uint64_t stamp_ = 0;
     std::map<size_t, z3::expr> matchCache_;
     std::vector<std::optional<pset::Set>> sets_;  // BDDs of the rules, built when needed

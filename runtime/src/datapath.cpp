@@ -25,16 +25,14 @@ constexpr uint8_t kTcpFin = 0x01, kTcpSyn = 0x02, kTcpRst = 0x04, kTcpAck = 0x10
 
 void Datapath::fillSession(uint32_t slot, const FlowKey& key, const FlowKey& origin,
                            const Decision& d, const Transposition& act, SessionRole role,
-                           uint64_t now) {
+                           uint64_t now, uint32_t epoch) {
     Session& s = table_->at(slot);
     SessionCold& c = table_->cold(slot);
     table_->setAction(slot, act);
     s.packets = 0;
     s.bytes = 0;
     s.lastSeen = now;
-    // The epoch is read before the generations: a reload in between leaves an epoch older
-    // than the generations, which costs one extra check, never a missed re-simulation.
-    s.epoch = generationEpoch();
+    s.epoch = epoch;  // read before the generations (install)
     c.genPort[0] = c.genPort[1] = kNoPort;
     for (unsigned i = 0; i < d.nRuns && i < 2; ++i) {
         c.genPort[i] = d.runs[i].port;
@@ -57,24 +55,39 @@ void Datapath::fillSession(uint32_t slot, const FlowKey& key, const FlowKey& ori
 }
 
 // The rule steps of a decision, in stable ids (pipeline_swap.h) of the pipeline that decided.
+// The tables are read into locals and each step is stored whole: byte stores into the cold
+// record would otherwise make the compiler reload the vectors' bounds every step.
 void Datapath::fillSteps(SessionCold& c, const Decision& d) {
     c.nSteps = 0;
     if (d.pl == nullptr) return;
     const Pipeline& pl = *d.pl;
+    const sl_policy_desc& desc = pl.slowPath->descriptor();
+    const uint16_t* const stableLayer = pl.stableLayer.data();
+    const size_t nLayers = pl.stableLayer.size();
+    const uint32_t* const stableRule = pl.stableRule.data();
+    const size_t nRules = pl.stableRule.size();
+    unsigned n = 0;
     for (unsigned i = 0; i < d.nRuns; ++i) {
         const sl_result& r = d.runs[i].result;
-        const sl_entry* e = sl_policy_entry(&pl.slowPath->descriptor(), d.runs[i].port, d.runs[i].dir);
-        for (unsigned st = 0; st < r.n_steps && st < SL_MAX_STEPS && c.nSteps < kMaxSteps; ++st) {
-            SessionStep& step = c.steps[c.nSteps++];
-            step.port = d.runs[i].port;
-            step.dir = d.runs[i].dir;
-            step.layer8 = 0;
-            uint32_t layer = e != nullptr && st < e->n_layers ? e->layers[st] : 0xffff;
-            step.layer = layer < pl.stableLayer.size() ? pl.stableLayer[layer] : 0xffff;
-            uint32_t rule = r.step_rule[st];
-            step.rule = rule < pl.stableRule.size() ? pl.stableRule[rule] : SL_NO_RULE;
+        const sl_entry* e = sl_policy_entry(&desc, d.runs[i].port, d.runs[i].dir);
+        const uint32_t known = e != nullptr ? e->n_layers : 0;
+        const uint32_t* const layers = e != nullptr ? e->layers : nullptr;
+        const unsigned steps = std::min<unsigned>({r.n_steps, SL_MAX_STEPS, kMaxSteps - n});
+        SessionStep step;
+        step.port = d.runs[i].port;
+        step.dir = d.runs[i].dir;
+        step.layer8 = 0;
+        SessionStep* out = c.steps + n;
+        for (unsigned st = 0; st < steps; ++st) {
+            const uint32_t layer = st < known ? layers[st] : 0xffff;
+            step.layer = layer < nLayers ? stableLayer[layer] : 0xffff;
+            const uint32_t rule = r.step_rule[st];
+            step.rule = rule < nRules ? stableRule[rule] : SL_NO_RULE;
+            out[st] = step;
         }
+        n += steps;
     }
+    c.nSteps = static_cast<uint8_t>(n);
 }
 
 uint32_t Datapath::install(unsigned, const FlowKey& key, const Decision& d, uint64_t now,
@@ -95,19 +108,25 @@ uint32_t Datapath::install(unsigned, const FlowKey& key, const Decision& d, uint
         return kNoSlot;
     }
     const uint32_t f = slots[0], r = slots[1];
-    const Transposition* fwd = &d.fwd;  // not copied unless it is a drop
-    Transposition dropAct{};
-    if (d.drop != DropReason::None) {
+    // The epoch is read before the generations (fillSession): a reload in between leaves an
+    // epoch older than the generations, which costs one extra check, never a missed
+    // re-simulation. Read once for both entries.
+    const uint32_t epoch = generationEpoch();
+    if (d.drop == DropReason::None) {  // the forward action in place, not copied
+        fillSession(f, key, key, d, d.fwd, d.pair ? SessionRole::Forward : SessionRole::Single,
+                    now, epoch);
+    } else {
+        Transposition dropAct{};
         dropAct.flags = kTpDrop;
         dropAct.dropReason = d.drop;
-        fwd = &dropAct;
+        fillSession(f, key, key, d, dropAct, d.pair ? SessionRole::Forward : SessionRole::Single,
+                    now, epoch);
     }
-    fillSession(f, key, key, d, *fwd, d.pair ? SessionRole::Forward : SessionRole::Single, now);
     SessionCold& fc = table_->cold(f);
     fillSteps(fc, d);
     table_->at(f).owner = owner;
     if (d.pair) {
-        fillSession(r, d.revKey, key, d, d.rev, SessionRole::Reverse, now);
+        fillSession(r, d.revKey, key, d, d.rev, SessionRole::Reverse, now, epoch);
         SessionCold& rc = table_->cold(r);
         rc.nSteps = fc.nSteps;  // the same decision: the same steps
         std::memcpy(rc.steps, fc.steps, sizeof(SessionStep) * fc.nSteps);
@@ -443,7 +462,9 @@ uint32_t Datapath::missSlot(WorkerCtx& w, uint16_t dev, unsigned i, bool full, b
                             uint64_t now) {
     BurstScratch& b = *w.scratch;
     WorkerStats& st = *w.stats;
-    uint32_t slot = isWide ? table_->findWide(b.wide[i]) : table_->find4(b.k4[i], b.hashes[i]);
+    // Compact keys were looked up in stage 3 just now, after every earlier packet of this
+    // burst was installed; wide keys were looked up in stage 2, before: look again.
+    uint32_t slot = isWide ? table_->findWide(b.wide[i]) : kNoSlot;
     if (slot != kNoSlot) {
         ++st.hits;
         return slot;

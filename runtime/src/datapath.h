@@ -236,6 +236,8 @@ private:
     bool inboundStage(unsigned worker, Walk& w, Decision& d, Egress& e);
     bool forwardStage(Walk& w, Decision& d, const Egress& e);
     void pairStage(const Walk& w, uint8_t tcpFlags, Decision& d);
+    bool reverseOf(const Walk& w, Decision& d, bool revTunnelled, const uint8_t* l2,
+                   const EncapSpec* encap, uint16_t txDev);
     Egress resolveOutput(const Walk& w, const sl_result& r, uint16_t p, bool inbound) const;
     Egress ecmpMember(const Walk& w, const sl_result& r, uint32_t vni) const;
     Egress toHost(const lang::IpAddr& addr, uint32_t vni, const lang::IpAddr& dst) const;
@@ -251,7 +253,7 @@ private:
                      DropReason& refused, const FlowKey4* key4 = nullptr);
     void fillSession(uint32_t slot, const FlowKey& key, const FlowKey& origin,
                      const Decision& d, const Transposition& act, SessionRole role,
-                     uint64_t now);
+                     uint64_t now, uint32_t epoch);
     bool resimulate(unsigned worker, uint32_t slot);
     void fillSteps(SessionCold& c, const Decision& d);
     void recordSteps(unsigned worker, const SessionCold& c, uint64_t packets);

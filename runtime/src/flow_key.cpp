@@ -87,9 +87,9 @@ sl_ip metaIp(const uint8_t* b, uint8_t family) {
 // The family an sl_meta address is read with (compiler::fromMeta): 4, 6, or none.
 uint8_t knownFamily(uint8_t f) { return f == 4 || f == 6 ? f : 0; }
 
-// 16 address bytes in network order of an ABI address of (known) family `f`, as writeIp.
+// 16 address bytes in network order of an ABI address of (known) family `f`, as writeIp, into
+// bytes already zero.
 void metaIpBytes(const sl_ip& ip, uint8_t f, uint8_t* b) {
-    std::memset(b, 0, 16);
     if (f == 4) {
         const uint32_t v = __builtin_bswap32(static_cast<uint32_t>(ip.lo));
         std::memcpy(b, &v, 4);
@@ -124,6 +124,11 @@ uint8_t answerIcmpType(uint8_t proto, uint8_t type) {
 
 sl_meta keyToMeta(const FlowKey& key, uint8_t tcpFlags, uint8_t dscp) {
     sl_meta m;
+    keyToMeta(key, tcpFlags, dscp, m);
+    return m;
+}
+
+void keyToMeta(const FlowKey& key, uint8_t tcpFlags, uint8_t dscp, sl_meta& m) {
     std::memset(&m, 0, sizeof m);
     const uint8_t f = knownFamily(key.family), of = knownFamily(key.outerFamily);
     if (f != 0) {
@@ -149,7 +154,6 @@ sl_meta keyToMeta(const FlowKey& key, uint8_t tcpFlags, uint8_t dscp) {
     m.icmp_type = key.icmpType;
     m.icmp_code = key.icmpCode;
     m.dscp = dscp;
-    return m;
 }
 
 void canonicalMeta(sl_meta& m) {
@@ -175,8 +179,10 @@ FlowKey replyKey(const sl_meta& m, uint16_t ingress, uint16_t icmpId) {
     k.etherType = m.ethertype;
     k.vni = m.vni;
     k.outerFamily = knownFamily(m.outer_dst_family);
-    metaIpBytes(m.outer_dst, k.outerFamily, k.outerSrc);
-    metaIpBytes(m.outer_src, knownFamily(m.outer_src_family), k.outerDst);
+    if (k.outerFamily != 0 || m.outer_src_family != 0) {  // plain packets: no outer addresses
+        metaIpBytes(m.outer_dst, k.outerFamily, k.outerSrc);
+        metaIpBytes(m.outer_src, knownFamily(m.outer_src_family), k.outerDst);
+    }
     k.family = knownFamily(m.dst_family);
     metaIpBytes(m.dst_ip, k.family, k.srcIp);
     metaIpBytes(m.src_ip, knownFamily(m.src_family), k.dstIp);

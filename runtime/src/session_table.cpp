@@ -24,7 +24,9 @@ const char* tcpStateName(TcpState s) {
 SessionTable::SessionTable(const std::string& name, uint32_t capacity, unsigned ports,
                            uint32_t maxPerPort, unsigned workers)
     : capacity_(capacity), maxPerPort_(maxPerPort), hot_(capacity), cold_(capacity), acts_(capacity) {
-    for (unsigned i = 0; i < ports + 1; ++i) perPort_.emplace_back(0);
+    nBudgets_ = ports + 1;
+    perPort_ = std::make_unique<std::atomic<uint32_t>[]>(nBudgets_);
+    for (unsigned i = 0; i < nBudgets_; ++i) perPort_[i].store(0, std::memory_order_relaxed);
     keys4_ = std::make_unique<FlowKey4[]>(capacity);
     idx4_ = std::make_unique<SessionIndex<FlowKey4>>(capacity, keys4_.get(), sizeof(FlowKey4),
                                                      capacity);
@@ -70,7 +72,7 @@ uint32_t SessionTable::used(uint16_t owner) const {
 
 uint32_t SessionTable::usedTotal() const {
     uint32_t t = 0;
-    for (const auto& c : perPort_) t += c.load(std::memory_order_relaxed);
+    for (unsigned i = 0; i < nBudgets_; ++i) t += perPort_[i].load(std::memory_order_relaxed);
     return t;
 }
 

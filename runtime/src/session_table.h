@@ -159,7 +159,7 @@ public:
     uint32_t capacity() const { return capacity_; }
     uint32_t used(uint16_t owner) const;
     uint32_t usedTotal() const;
-    unsigned budgets() const { return static_cast<unsigned>(perPort_.size()); }
+    unsigned budgets() const { return nBudgets_; }
     uint32_t maxPerPort() const { return maxPerPort_; }
 
 private:
@@ -170,7 +170,7 @@ private:
     void retire(uint32_t slot);
     bool unlink(uint32_t slot);  // removes the slot's key from its index
     unsigned budgetIndex(uint16_t owner) const {
-        return owner < perPort_.size() - 1 ? owner : static_cast<unsigned>(perPort_.size() - 1);
+        return owner < nBudgets_ - 1 ? owner : nBudgets_ - 1;
     }
 
     rte_ring* freeSlots_ = nullptr;
@@ -184,7 +184,9 @@ private:
     std::unique_ptr<FlowKey4[]> keys4_;  // compact key of each slot (key store of idx4_)
     std::unique_ptr<SessionIndex<FlowKey4>> idx4_;
     std::unique_ptr<SessionIndex<FlowKey>> wide_;  // keys in cold_[slot].key
-    std::deque<std::atomic<uint32_t>> perPort_;
+    // Entries charged per budget: a flat array (a deque cost ~15 instructions per install).
+    std::unique_ptr<std::atomic<uint32_t>[]> perPort_;
+    unsigned nBudgets_ = 0;
     std::deque<Retired> retired_;  // maintenance thread only
 };
 

@@ -44,7 +44,8 @@ void ipBytes(const lang::IpAddr& a, uint8_t* b) {
 }
 
 void macBytes(uint64_t mac, uint8_t* b) {
-    for (int i = 0; i < 6; ++i) b[i] = static_cast<uint8_t>(mac >> (40 - 8 * i));
+    const uint64_t w = __builtin_bswap64(mac << 16);
+    std::memcpy(b, &w, 6);
 }
 
 uint32_t sumBytes(const uint8_t* p, uint32_t len) {

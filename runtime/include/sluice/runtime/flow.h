@@ -158,6 +158,7 @@ std::string formatKey(const FlowKey& key);
 //   canonicalMeta(m)     == toMeta(fromMeta(m))   (addresses of no family zeroed, pad zeroed)
 //   replyKey(m, in, id)  == replyKey(fromMeta(m), in, id)
 sl_meta keyToMeta(const FlowKey& key, uint8_t tcpFlags, uint8_t dscp = 0);
+void keyToMeta(const FlowKey& key, uint8_t tcpFlags, uint8_t dscp, sl_meta& out);
 void canonicalMeta(sl_meta& m);
 FlowKey replyKey(const sl_meta& m, uint16_t ingress, uint16_t icmpId);
 // The ICMP/ICMPv6 type of the answer to `type` (lang::replyHeaders' pairing).

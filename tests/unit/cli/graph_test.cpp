@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
 
 #include "cli_run.h"
@@ -100,6 +101,58 @@ TEST_F(Graph, PortKeepsWhatItReaches) {
     ASSERT_EQ(c.code, 0) << c.err;
     EXPECT_FALSE(has(c.out, "\"routes:rt\"")) << c.out;
     EXPECT_TRUE(has(c.out, "\"port:c\" -> \"layer:other\""));
+}
+
+TEST_F(Graph, CompiledShowsTheClassifiersThatShip) {
+    // A group big enough for a real classifier, next to the fixture's small ones.
+    std::string big = (dir_ / "big.sl").string();
+    {
+        std::ofstream out(big);
+        out << "port a { mac 02:00:00:00:00:01; ip 10.0.0.1; vni 1; layers acl, vnet; }\n"
+               "layer acl { default deny;\n  out { group many priority 1 {\n";
+        for (int i = 0; i < 60; ++i)
+            out << "    rule r" << i << " priority " << i + 1 << " match dst_ip 10." << i
+                << ".0.0/16 dst_port " << 1000 + i * 7 << " action allow;\n";
+        out << "  } } }\n"
+               "layer vnet { default allow;\n"
+               "  out { group fwd priority 5 { rule r priority 1 match dst_ip 10.9.0.0/16 action route rt; } } }\n"
+               "layer unused { default allow; out { group g priority 1 { rule r priority 1 action allow; } } }\n"
+               "routes rt { 10.9.1.0/24 -> drop; 0.0.0.0/0 -> gateway 192.168.0.1; }\n";
+    }
+    Outcome g = sluice("graph " + big + " --compiled");
+    ASSERT_EQ(g.code, 0) << g.err;
+    // Each table's line is what `sluice compile` reports for it: kind and rows.
+    Outcome c = sluice("compile " + big + " --no-validate");
+    ASSERT_EQ(c.code, 0) << c.err;
+    size_t checked = 0;
+    std::istringstream lines(c.out + c.err);
+    for (std::string line; std::getline(lines, line);) {
+        // "  acl/out/many: hypersplit, 60 rows, 1234 bytes"
+        auto colon = line.find(": ");
+        if (line.rfind("  ", 0) != 0 || colon == std::string::npos) continue;
+        std::string table = line.substr(2, colon - 2);
+        if (table.rfind("unused/", 0) == 0) continue;  // compiled, but no port draws it
+        std::string kind = line.substr(colon + 2, line.find(',', colon) - colon - 2);
+        std::string rows = line.substr(line.find(", ", colon) + 2);
+        rows = rows.substr(0, rows.find(' '));
+        std::string node;
+        if (table.rfind("routes/", 0) == 0) {
+            node = "\"routes:" + table.substr(7) + "\" [";
+        } else {
+            auto s1 = table.find('/'), s2 = table.rfind('/');
+            node = "\"group:" + table.substr(0, s1) + ":" + table.substr(s1 + 1, s2 - s1 - 1) + ":" +
+                   table.substr(s2 + 1) + "\" [";
+        }
+        size_t at = g.out.find("\n  " + node);  // the node's own line, not an edge to it
+        ASSERT_NE(at, std::string::npos) << node << "\n" << g.out;
+        ++at;
+        std::string label = g.out.substr(at, g.out.find('\n', at) - at);
+        EXPECT_TRUE(has(label, "\\n" + kind + ", " + rows + " row(s), ")) << table << ": " << label;
+        ++checked;
+    }
+    EXPECT_GE(checked, 3u) << c.err;
+    EXPECT_FALSE(has(g.out, "layer:unused")) << "no port reaches it: not drawn";
+    EXPECT_FALSE(has(sluice("graph " + big).out, "row(s)"));  // only with --compiled
 }
 
 TEST_F(Graph, ErrorsExitOne) {

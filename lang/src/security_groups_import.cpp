@@ -89,21 +89,12 @@ public:
                              "\"SecurityGroups\") or OpenStack security groups (\"security_groups\")");
             return false;
         }
-        if (list.size() > kMaxGroups) {
-            malformed(*root, "more than " + std::to_string(kMaxGroups) + " security groups");
-            return false;
-        }
-        for (const Value* g : list) {
-            if (!g->isObject()) {
-                malformed(*g, "a security group must be an object");
-                continue;
-            }
+        return eachObject(*root, list, kMaxGroups, "security group", [&](const Value& g) {
             if (aws)
-                readAwsGroup(*g);
+                readAwsGroup(g);
             else
-                readOpenStackGroup(*g);
-        }
-        return diags_.errorCount() == errorsBefore_;
+                readOpenStackGroup(g);
+        });
     }
 
     bool readInterfaces(const SecurityGroupInput& in) {
@@ -127,18 +118,8 @@ public:
                              "\"NetworkInterfaces\") or OpenStack ports (\"ports\")");
             return false;
         }
-        if (list.size() > kMaxInterfaces) {
-            malformed(*root, "more than " + std::to_string(kMaxInterfaces) + " interfaces");
-            return false;
-        }
-        for (const Value* i : list) {
-            if (!i->isObject()) {
-                malformed(*i, "an interface must be an object");
-                continue;
-            }
-            readInterface(*i, aws);
-        }
-        return diags_.errorCount() == errorsBefore_;
+        return eachObject(*root, list, kMaxInterfaces, "interface",
+                          [&](const Value& i) { readInterface(i, aws); });
     }
 
     // What cannot be imported: an error, or with --lossy a warning and the rule left out.
@@ -155,6 +136,24 @@ public:
     size_t errorsBefore_ = 0;
 
 private:
+    // `read` on each entry of an export's list (at most `max`; each must be an object); true
+    // when no error was reported so far.
+    template <typename Read>
+    bool eachObject(const Value& root, const std::vector<const Value*>& list, size_t max,
+                    const char* what, Read read) {
+        if (list.size() > max) {
+            malformed(root, "more than " + std::to_string(max) + " " + what + "s");
+            return false;
+        }
+        for (const Value* v : list) {
+            if (v->isObject())
+                read(*v);
+            else
+                malformed(*v, std::string("a ") + what + " must be an object");
+        }
+        return diags_.errorCount() == errorsBefore_;
+    }
+
     std::optional<Value> parse(const SecurityGroupInput& in) {
         json::Error e;
         auto root = json::parse(in.text, e);

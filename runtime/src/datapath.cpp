@@ -381,9 +381,19 @@ void Datapath::processBurst(WorkerCtx& w, uint16_t dev, rte_mbuf** pkts, uint16_
     if (m == 0) return;
     // Stage 2: with the buckets loading, the likely entry of each key by its signature; its
     // key and hot session are prefetched (wide keys are found here, their session prefetched).
-    for (unsigned i = 0; i < m; ++i) {
+    if (likely(wideMask == 0)) {  // every key compact (the common burst): no per-packet test
+        for (unsigned i = 0; i < m; ++i) {
+            const uint32_t c = idx.peek(b.hashes[i]);
+            if (c != kNoSlot) {
+                __builtin_prefetch(&keys[c], 0, 3);
+                __builtin_prefetch(&hot[c], 1, 3);
+            }
+            b.cand[i] = c;
+        }
+    }
+    for (unsigned i = 0; i < m && wideMask != 0; ++i) {
         uint32_t c;
-        if (likely(!(wideMask >> i & 1))) {
+        if (!(wideMask >> i & 1)) {
             c = idx.peek(b.hashes[i]);
             if (c != kNoSlot) {
                 __builtin_prefetch(&keys[c], 0, 3);
@@ -398,7 +408,7 @@ void Datapath::processBurst(WorkerCtx& w, uint16_t dev, rte_mbuf** pkts, uint16_
     // Stage 3: confirm and apply.
     const uint32_t epoch = generationEpoch();
     unsigned nTx = 0;
-    bool oneDevice = true;
+    uint32_t firstDev = kNoPort, devDiff = 0;  // all to one device while devDiff == 0
     uint64_t hits = 0, txBytes = 0;
     for (unsigned i = 0; i < m; ++i) {
         rte_mbuf* mb = b.live[i];
@@ -428,14 +438,16 @@ void Datapath::processBurst(WorkerCtx& w, uint16_t dev, rte_mbuf** pkts, uint16_
         } else if (!applySlow(w, dev, mb, i, fullMask >> i & 1, slot, txBytes)) {
             continue;  // dropped and counted
         }
-        oneDevice &= nTx == 0 || s.txDev == b.txDev[0];
+        const uint16_t txDev = s.txDev;
+        firstDev = nTx == 0 ? txDev : firstDev;
+        devDiff |= txDev ^ firstDev;
         b.tx[nTx] = mb;
-        b.txDev[nTx] = s.txDev;
+        b.txDev[nTx] = txDev;
         ++nTx;
     }
     st.hits += hits;
     if (nTx == 0) return;
-    if (likely(oneDevice)) {
+    if (likely(devDiff == 0)) {
         transmit(w, b.txDev[0], b.tx, static_cast<uint16_t>(nTx), txBytes);
         return;
     }

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "command.h"
+#include "progress_bar.h"
 #include "sarif.h"
 #include "sluice/verify/verifier.h"
 
@@ -17,6 +18,7 @@ struct VerifyCliOptions {
     bool sarif = false;
     bool noConflicts = false;
     bool naive = false;
+    bool quiet = false;
     size_t maxFindings = verify::kDefaultMaxFindingsPerKind;
     size_t memoryBudget = verify::VerifyOptions{}.memoryBudgetMB;
 };
@@ -45,7 +47,10 @@ int runVerify(const VerifyCliOptions& o) {
     vo.conflicts = !o.noConflicts;
     vo.useGeometry = !o.naive;
     vo.memoryBudgetMB = o.memoryBudget;
+    ProgressBar progress(std::cerr, "verify", !o.quiet && ProgressBar::terminal());
+    vo.progress = &progress;
     verify::Report report = verify::verifyPolicy(policy, vo);
+    progress.finish();
     if (o.json) {
         auto j = nlohmann::json::parse(verify::reportToJson(*policy, report, o.maxFindings));
         j["file"] = o.file;
@@ -74,6 +79,7 @@ void setupVerify(CLI::App& app, int& exitCode) {
     cmd->add_option("--memory-budget", options->memoryBudget,
                     "Memory budget in MB; a check exceeding it stops with V014 naming it (0: none)")
         ->capture_default_str();
+    cmd->add_flag("--quiet", options->quiet, "No progress bar (shown on a terminal's stderr otherwise)");
     cmd->add_flag("--naive", options->naive,
                   "Ask Z3 every rule question (no geometric index); for comparison");
     cmd->callback([options, &exitCode] { exitCode = runVerify(*options); });

@@ -775,10 +775,19 @@ std::string ruleName(const lang::Policy& policy, uint32_t layer, const lang::Rul
 
 void checkRules(CheckContext& cc) {
     const auto& policy = *cc.policy;
+    Progress* progress = cc.options.progress;
+    size_t groupsDone = 0;
+    if (progress) {
+        size_t total = 0;
+        for (const auto& layer : policy.layers)
+            total += layer.groupsFor(Direction::Out).size() + layer.groupsFor(Direction::In).size();
+        progress->stage("rule checks", total);
+    }
     for (uint32_t l = 0; l < policy.layers.size(); ++l) {
         for (Direction dir : {Direction::Out, Direction::In}) {
             const auto& groups = policy.layers[l].groupsFor(dir);
             for (uint32_t g = 0; g < groups.size(); ++g) {
+                if (progress) progress->advance(groupsDone++);
                 const auto& group = groups[g];
                 auto gb = geo::conditionBoxes({&group.conditions}, cc.options.boxCap);
                 bool never = false;
@@ -806,6 +815,7 @@ void checkRules(CheckContext& cc) {
             checkDefaults(cc, l, dir);
         }
     }
+    if (progress) progress->advance(groupsDone);
 }
 
 }  // namespace sluice::verify

@@ -101,6 +101,7 @@ Report verifyPolicy(std::shared_ptr<const lang::Policy> policy, const VerifyOpti
     CheckContext cc(policy, options, report);
     // Each check runs on its own: one that hits the budget is named and the others still run.
     auto stage = [&](const char* name, void (*check)(CheckContext&)) {
+        if (options.progress) options.progress->stage(name, 0);
         try {
             check(cc);
         } catch (const BudgetExceeded& e) {

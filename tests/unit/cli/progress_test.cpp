@@ -1,4 +1,4 @@
-// Progress on a terminal (issue 14, item 5): `proptest` and `compile` draw a bar with counts on
+// Progress on a terminal (issue 14, item 5): `proptest`, `compile` and `verify` draw a bar with counts on
 // stderr when it is a terminal (script(1) gives the run one), never with --quiet, never when
 // stderr is a file or a pipe; the bar's line is cleared before the report.
 #include <gtest/gtest.h>
@@ -56,10 +56,18 @@ TEST_F(ProgressOnATerminal, CompileShowsItsPasses) {
     EXPECT_NE(screen.find("13/13  100%"), std::string::npos) << screen;
 }
 
+TEST_F(ProgressOnATerminal, VerifyCountsTheGroupsOfItsRuleChecks) {
+    std::string screen = onTerminal("verify " + policy_);
+    EXPECT_NE(screen.find(kRedraw + "verify  rule checks  ["), std::string::npos) << screen;
+    EXPECT_NE(screen.find("100%"), std::string::npos) << screen;
+    EXPECT_NE(screen.find(kRedraw + "verify  assertions"), std::string::npos) << screen;
+}
+
 TEST_F(ProgressOnATerminal, NothingWithQuietOrWithoutATerminal) {
     EXPECT_EQ(onTerminal("proptest " + policy_ + " --cases 300 --quiet").find("\033[K"),
               std::string::npos);
     EXPECT_EQ(onTerminal("compile " + policy_ + " --quiet").find("\033[K"), std::string::npos);
+    EXPECT_EQ(onTerminal("verify " + policy_ + " --quiet --no-color").find("\033[K"), std::string::npos);
     Outcome piped = sluice::test::runShell(sluiceCommand("proptest " + policy_ + " --cases 300"), dir_);
     EXPECT_EQ(piped.code, 0);
     EXPECT_EQ(piped.err.find("\033[K"), std::string::npos) << piped.err;

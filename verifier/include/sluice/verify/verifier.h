@@ -3,6 +3,7 @@
 
 #include <memory>
 
+#include "sluice/support/progress.h"
 #include "sluice/verify/finding.h"
 
 namespace sluice::verify {
@@ -26,6 +27,7 @@ struct VerifyOptions {
     // condition ignored) that the cross-check must catch.
     bool bddOnly = false;
     bool bddFaultDropLastCondition = false;
+    Progress* progress = nullptr;  // told each check, and each group of the rule checks
 };
 
 Report verifyPolicy(std::shared_ptr<const lang::Policy> policy, const VerifyOptions& options = {});

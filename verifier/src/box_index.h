@@ -42,10 +42,11 @@ public:
             const Node& n = nodes_[stack[--top]];
             for (uint32_t i = n.begin; i < n.end; ++i)
                 if (keys_[i].meets(k) && visit(ids_[i])) return true;
-            if (n.mid >= 0) stack[top++] = static_cast<uint32_t>(n.mid);
-            if (n.left >= 0 && k.lo[n.dim] <= n.split) stack[top++] = static_cast<uint32_t>(n.left);
             if (n.right >= 0 && k.hi[n.dim] > n.split)
                 stack[top++] = static_cast<uint32_t>(n.right);
+            if (n.left >= 0 && k.lo[n.dim] <= n.split) stack[top++] = static_cast<uint32_t>(n.left);
+            // Popped first: the straddling (wide) boxes, the likely containers.
+            if (n.mid >= 0) stack[top++] = static_cast<uint32_t>(n.mid);
         }
         return false;
     }

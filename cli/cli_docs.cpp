@@ -184,7 +184,7 @@ void addDocCommands(CLI::App& app, int& exitCode, const std::string& version) {
     completion->add_option("shell", *shell, "Shell (bash)")
         ->required()
         ->check(CLI::IsMember({"bash"}));
-    completion->callback([&app, &exitCode] {
+    completion->callback([&app, &exitCode, shell] {  // keeps the option's storage alive
         std::cout << bashCompletion(app);
         exitCode = kExitOk;
     });

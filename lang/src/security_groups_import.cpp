@@ -70,8 +70,6 @@ public:
     bool readGroups(const SecurityGroupInput& in) {
         auto root = parse(in);
         if (!root) return false;
-        file_ = in.fileId;
-        path_ = in.path;
         std::vector<const Value*> list;
         bool aws = false;
         if (const Value* v = root->isObject() ? root->get("SecurityGroups") : nullptr) {
@@ -104,8 +102,6 @@ public:
         portIdents_.insert("no_port_security");
         auto root = parse(in);
         if (!root) return false;
-        file_ = in.fileId;
-        path_ = in.path;
         std::vector<const Value*> list;
         bool aws = false;
         if (const Value* v = root->isObject() ? root->get("NetworkInterfaces") : nullptr) {
@@ -154,7 +150,9 @@ private:
         return diags_.errorCount() == errorsBefore_;
     }
 
+    // Parses one export; the locations of what follows are in it.
     std::optional<Value> parse(const SecurityGroupInput& in) {
+        file_ = in.fileId;
         json::Error e;
         auto root = json::parse(in.text, e);
         if (!root) {
@@ -493,7 +491,6 @@ private:
     const SecurityGroupImportOptions& options_;
     DiagnosticEngine& diags_;
     uint32_t file_ = 0;
-    std::string path_;
     std::set<std::string> groupIdents_, groupIds_, portIdents_;
     size_t ruleCount_ = 0;
 };

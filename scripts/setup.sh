@@ -14,7 +14,7 @@ PACKAGES=(
   librapidcheck-dev libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev libcli11-dev libfmt-dev libpcap-dev
   ccache libssl-dev
-  iproute2 iputils-ping netcat-openbsd tshark tcpdump ethtool
+  iproute2 iputils-ping netcat-openbsd tshark tcpdump ethtool iperf3 iptables
   graphviz
 )
 

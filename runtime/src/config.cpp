@@ -172,6 +172,9 @@ Expected<DeviceSpec> parseDeviceSpec(const std::string& text) {
     if (kind == "af_packet") {
         d.kind = DeviceSpec::Kind::AfPacket;
         if (auto s = needName(); !s) return s.error();
+    } else if (kind == "af_xdp") {
+        d.kind = DeviceSpec::Kind::AfXdp;
+        if (auto s = needName(); !s) return s.error();
     } else if (kind == "tap") {
         d.kind = DeviceSpec::Kind::Tap;
         if (auto s = needName(); !s) return s.error();
@@ -196,7 +199,7 @@ Expected<DeviceSpec> parseDeviceSpec(const std::string& text) {
         }
     } else {
         return makeError("device '" + text +
-                         "': unknown kind (af_packet:IF, tap:NAME, pcap:RX:TX, ring:NAME, null, "
+                         "': unknown kind (af_packet:IF, af_xdp:IF, tap:NAME, pcap:RX:TX, ring:NAME, null, "
                          "pci:BDF)");
     }
     return d;

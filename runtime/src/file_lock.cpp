@@ -97,6 +97,7 @@ Expected<FileLock> FileLock::acquire(const std::string& path, const std::string&
 std::string deviceLockPath(const DeviceSpec& d, const std::string& dir) {
     switch (d.kind) {
         case DeviceSpec::Kind::AfPacket:
+        case DeviceSpec::Kind::AfXdp:
         case DeviceSpec::Kind::Tap: {
             // Interface names are per network namespace: the namespace's inode is part of the
             // device's identity (two namespaces may each have a "veth0").

@@ -175,6 +175,7 @@ std::vector<std::string> ealArguments(const RunConfig& c) {
                                                           : c.filePrefix));
     a.push_back("--log-level=lib.eal:error");
     a.push_back("--log-level=pmd.net.af_packet:error");
+    a.push_back("--log-level=pmd.net.af_xdp:error");
     for (const auto& e : c.extraEal) a.push_back(e);
     return a;
 }
@@ -244,6 +245,16 @@ Status Datapath::setupDevice(Device& d, unsigned index) {
                                  "); create it or change the config");
             d.vdevName = "net_af_packet_sl" + n;
             args = "iface=" + s.name + ",qpairs=" + std::to_string(txq);
+            break;
+        case DeviceSpec::Kind::AfXdp:
+            // AF_XDP sockets on the interface's first queues (copy mode on veths); the PMD loads
+            // its default XDP redirect program. One queue pair per worker, as for af_packet.
+            if (if_nametoindex(s.name.c_str()) == 0)
+                return makeError(d.label + ": network interface '" + s.name +
+                                 "' does not exist (device " + s.text +
+                                 "); create it or change the config");
+            d.vdevName = "net_af_xdp_sl" + n;
+            args = "iface=" + s.name + ",start_queue=0,queue_count=" + std::to_string(txq);
             break;
         case DeviceSpec::Kind::Tap:
             d.vdevName = "net_tap_sl" + n;

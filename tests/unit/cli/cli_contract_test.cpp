@@ -226,6 +226,15 @@ TEST_F(CliContract, RunNamesAMissingDeviceWithoutDpdkLogLines) {
     EXPECT_EQ(r.err.find("EAL:"), std::string::npos) << r.err;
 }
 
+TEST_F(CliContract, RunNamesAMissingAfXdpDeviceToo) {
+    std::string config = write("xdp.json", R"({"policy": ")" + policy_ +
+                                               R"(", "ports": {"p": "af_xdp:sl-nope-x14"}})");
+    Outcome r = sluice("run " + config + " --socket " + (dir_ / "x.sock").string() + " --duration 1");
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("network interface 'sl-nope-x14' does not exist"), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find("EAL:"), std::string::npos) << r.err;
+}
+
 TEST_F(CliContract, CtlFlushOfAnUnknownPortIsAnError) {
     std::string sock = (dir_ / "ctl.sock").string();
     std::string config = write("null.json", R"({"policy": ")" + policy_ +

@@ -67,6 +67,32 @@ TEST(RunConfig, BadInputIsAClearError) {
     }
 }
 
+TEST(DeviceSpec, EveryKindParsesAndAMissingNameIsAnError) {
+    struct Case {
+        const char* text;
+        DeviceSpec::Kind kind;
+        const char* name;
+    } good[] = {
+        {"af_packet:veth0", DeviceSpec::Kind::AfPacket, "veth0"},
+        {"af_xdp:veth1", DeviceSpec::Kind::AfXdp, "veth1"},
+        {"tap:t0", DeviceSpec::Kind::Tap, "t0"},
+        {"ring:r1", DeviceSpec::Kind::Ring, "r1"},
+        {"pci:0000:01:00.0", DeviceSpec::Kind::Pci, "0000:01:00.0"},
+        {"null", DeviceSpec::Kind::Null, ""},
+    };
+    for (const Case& c : good) {
+        auto d = parseDeviceSpec(c.text);
+        ASSERT_TRUE(d.ok()) << c.text << ": " << d.error().str();
+        EXPECT_EQ(d->kind, c.kind) << c.text;
+        EXPECT_EQ(d->name, c.name) << c.text;
+    }
+    for (const char* bad : {"af_xdp:", "af_xdp", "af_xdp:a,b", "af_packet:", "xdp:veth0"}) {
+        auto d = parseDeviceSpec(bad);
+        ASSERT_FALSE(d.ok()) << bad;
+        EXPECT_NE(d.error().str().find(bad), std::string::npos) << d.error().str();
+    }
+}
+
 TEST(RunConfig, DurationsNeverWrap) {
     EXPECT_EQ(parseDurationMs("5m"), 300000u);
     EXPECT_EQ(parseDurationMs("5124095576030h"), 5124095576030ull * 3600000);

@@ -14,10 +14,10 @@
 
 namespace sluice::rt {
 
-// A DPDK device: "af_packet:IFACE", "tap:NAME", "pcap:RX.pcap:TX.pcap" (either may be empty),
+// A DPDK device: "af_packet:IFACE", "af_xdp:IFACE", "tap:NAME", "pcap:RX.pcap:TX.pcap" (either may be empty),
 // "ring:NAME" (in-process rings, for tests and benchmarks), "null", or "pci:BDF" (a real NIC).
 struct DeviceSpec {
-    enum class Kind { AfPacket, Tap, Pcap, Ring, Null, Pci } kind = Kind::Null;
+    enum class Kind { AfPacket, AfXdp, Tap, Pcap, Ring, Null, Pci } kind = Kind::Null;
     std::string name;    // interface, tap name, ring name or PCI address
     std::string rxPcap;  // pcap only
     std::string txPcap;

@@ -97,29 +97,40 @@ sluice_up() {  # device kind
     [ -S "$WORK/sluice.sock" ] || { echo "iperf_compare: sluice run ($1) did not start:" >&2; cat "$WORK/run.log" >&2; return 1; }
 }
 sluice_down() {
+    # Where the worker's CPU goes: user time is the vSwitch, system time the kernel work its
+    # rx/tx syscalls carry (af_packet/af_xdp kicks run the veth peer's receive path inline).
+    for t in /proc/"$SPID"/task/*; do
+        read -r -a st < "$t/stat"
+        case "${st[1]}" in *worker*|*lcore*) echo "${st[1]} user ${st[13]} sys ${st[14]} ticks" ;; esac
+    done > "$WORK/cpu-$1.txt" 2>/dev/null
     SLUICE_CTL_SOCKET=$WORK/sluice.sock "$SLUICE" ctl stats --json > "$WORK/stats-$1.json" 2>&1
     kill "$SPID" 2>/dev/null; wait "$SPID" 2>/dev/null; SPID=""
 }
 
-measure() {  # prints Gbit/s received, or "fail"
+CPUS_ALL=0-$(($(nproc) - 1))
+measure() {  # CPUS: prints Gbit/s received, or "fail"
     if ! ip netns exec "$VM1" ping -c 1 -W 2 10.10.0.2 >/dev/null 2>&1; then echo fail; return; fi
-    ip netns exec "$VM1" timeout $((SECONDS_PER_RUN + 15)) iperf3 -c 10.10.0.2 -p 8080 \
+    taskset -pc "$1" "$(cat "$WORK/iperf.pid")" >/dev/null
+    ip netns exec "$VM1" timeout $((SECONDS_PER_RUN + 15)) taskset -c "$1" iperf3 -c 10.10.0.2 -p 8080 \
         -t "$SECONDS_PER_RUN" -J > "$WORK/iperf.json" 2>/dev/null
     python3 -c 'import json,sys
 try: print("%.2f" % (json.load(open(sys.argv[1]))["end"]["sum_received"]["bits_per_second"]/1e9))
 except Exception: print("fail")' "$WORK/iperf.json"
 }
 
-SETUPS="bridge+iptables(offload-on) bridge+iptables(tx-off)"
+# sluice's worker busy-polls lcore 1 (CPU 1); the "stack-on-cpu0" bridge run gives the kernel
+# and iperf3 the same CPU budget they have beside the vSwitch; the sluice runs pin them there.
+SETUPS="bridge+iptables(offload-on) bridge+iptables(tx-off) bridge+iptables(tx-off,stack-on-cpu0)"
 for k in $KINDS; do SETUPS="$SETUPS sluice-$k"; done
 declare -A RESULTS
 for r in $(seq "$ROUNDS"); do
     for s in $SETUPS; do
         case "$s" in
-            "bridge+iptables(offload-on)") offloads on; bridge_up; v=$(measure); bridge_down ;;
-            "bridge+iptables(tx-off)") offloads off; bridge_up; v=$(measure); bridge_down ;;
+            "bridge+iptables(offload-on)") offloads on; bridge_up; v=$(measure "$CPUS_ALL"); bridge_down ;;
+            "bridge+iptables(tx-off)") offloads off; bridge_up; v=$(measure "$CPUS_ALL"); bridge_down ;;
+            "bridge+iptables(tx-off,stack-on-cpu0)") offloads off; bridge_up; v=$(measure 0); bridge_down ;;
             sluice-*) offloads off
-                      if sluice_up "${s#sluice-}"; then v=$(measure); sluice_down "${s#sluice-}"; else v=fail; fi ;;
+                      if sluice_up "${s#sluice-}"; then v=$(measure 0); sluice_down "${s#sluice-}"; else v=fail; fi ;;
         esac
         RESULTS[$s]="${RESULTS[$s]:-} $v"
         echo "round $r: $s $v Gbit/s" >&2
@@ -127,15 +138,18 @@ for r in $(seq "$ROUNDS"); do
 done
 
 echo "iperf3 TCP vm1 -> vm2:8080, ${SECONDS_PER_RUN}s per run, $ROUNDS rounds, $(date -u +%Y-%m-%dT%H:%MZ), load $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-30s %8s  %s\n' setup median "runs (Gbit/s)"
+printf '%-40s %8s  %s\n' setup median "runs (Gbit/s)"
 BASE=""
 for s in $SETUPS; do
     med=$(echo ${RESULTS[$s]} | tr ' ' '\n' | grep -v fail | sort -g | awk '{a[NR]=$1} END {if (NR) print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2); else print "fail"}')
     [ -z "$BASE" ] && BASE=$med
     ratio=""
     [ "$med" != fail ] && [ "$BASE" != fail ] && ratio=$(awk -v a="$med" -v b="$BASE" 'BEGIN {printf "%.2fx", a/b}')
-    printf '%-30s %8s  %-6s %s\n' "$s" "$med" "$ratio" "${RESULTS[$s]}"
+    printf '%-40s %8s  %-6s %s\n' "$s" "$med" "$ratio" "${RESULTS[$s]}"
 done
 for k in $KINDS; do
-    [ -f "$WORK/stats-$k.json" ] && echo "sluice-$k last run stats: $(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print({k: v for k, v in d.items() if not isinstance(v, (dict, list))})' "$WORK/stats-$k.json" 2>/dev/null)"
+    [ -s "$WORK/cpu-$k.txt" ] && echo "sluice-$k last run, threads: $(tr '\n' ';' < "$WORK/cpu-$k.txt")"
+    [ -f "$WORK/stats-$k.json" ] && echo "sluice-$k last run, per port: $(python3 -c 'import json,sys
+d = json.load(open(sys.argv[1]))
+print("; ".join("%s rx %d tx %d dropped %d %s" % (p["name"], p["rx_packets"], p["tx_packets"], p["dropped"], p["drops"] or "") for p in d["ports"] if p["rx_packets"] or p["tx_packets"]))' "$WORK/stats-$k.json" 2>/dev/null)"
 done

@@ -13,6 +13,7 @@
 #include "sluice/support/input_file.h"
 #include "printer.h"
 #include "resolve.h"
+#include "symbol_index.h"
 
 namespace sluice::lang {
 
@@ -247,6 +248,9 @@ std::shared_ptr<const Policy> Frontend::loadString(const std::string& name, std:
     try {
         Loader loader(options_, *sources_, *diags_);
         loader.loadRoot(name, std::move(text));
+        std::vector<const ast::File*> trees;
+        for (const auto& f : loader.files) trees.push_back(f.get());
+        symbols_ = buildSymbolIndex(trees);
         if (loader.syntaxOk && !loader.files.empty()) {
             ResolveInput in;
             for (const auto& f : loader.files) in.files.push_back(f.get());

@@ -13,6 +13,10 @@ namespace {
 void setupLsp(CLI::App& app, int& exitCode) {
     auto* cmd = app.add_subcommand(
         "lsp", "Language Server over stdio: diagnostics as you type, hover, go to definition, symbols");
+    cmd->footer("Speaks LSP 3.17 on stdin/stdout (Content-Length frames); problems with what the "
+                "client sends are logged to stderr. Exit codes (as the LSP specification says): 0 "
+                "after 'shutdown' then 'exit'; 1 when 'exit' comes without 'shutdown' or the input "
+                "ends; 2 usage. Editor set-up: docs/lsp.md.");
     cmd->callback([&exitCode] {
         lsp::Server server(frontendOptions(), std::cout, std::cerr);
         exitCode = server.run(std::cin);

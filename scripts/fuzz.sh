@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fuzz Sluice with libFuzzer + AddressSanitizer (docs/fuzzing.md).
 #   scripts/fuzz.sh [TARGET] [SECONDS]   TARGET: parser (default), frame, config, control,
-#                                        packet_text, rsp, security_groups, or all (each in
+#                                        packet_text, rsp, security_groups, lsp, or all (each in
 #                                        turn for SECONDS)
 #   scripts/fuzz.sh SECONDS              the parser target, as before (default 600 s)
 # Installs clang-19 and its runtime if missing, configures build-fuzz/ with SLUICE_FUZZ=ON,
@@ -13,7 +13,7 @@
 # jobs), SLUICE_FUZZ_ARGS (extra libFuzzer flags, e.g. "-jobs=1 -workers=1").
 set -euo pipefail
 
-targets_all=(parser frame config control packet_text rsp security_groups)
+targets_all=(parser frame config control packet_text rsp security_groups lsp)
 target="parser"
 seconds=600
 if [ $# -ge 1 ]; then
@@ -61,6 +61,7 @@ max_len() {
         frame) echo 9216 ;;
         packet_text) echo 1024 ;;
         security_groups) echo 16384 ;;  # exports with their interfaces
+        lsp) echo 16384 ;;              # a short editing session
         *) echo 4096 ;;
     esac
 }

@@ -227,7 +227,8 @@ std::vector<std::string> defaultStdlibDirs() {
 Frontend::Frontend(FrontendOptions options)
     : options_(std::move(options)),
       sources_(std::make_shared<SourceManager>()),
-      diags_(std::make_unique<DiagnosticEngine>(sources_)) {}
+      diags_(std::make_unique<DiagnosticEngine>(sources_)),
+      symbols_(std::make_unique<SymbolIndex>()) {}
 
 Frontend::~Frontend() = default;
 
@@ -250,7 +251,7 @@ std::shared_ptr<const Policy> Frontend::loadString(const std::string& name, std:
         loader.loadRoot(name, std::move(text));
         std::vector<const ast::File*> trees;
         for (const auto& f : loader.files) trees.push_back(f.get());
-        symbols_ = buildSymbolIndex(trees);
+        *symbols_ = buildSymbolIndex(trees);
         if (loader.syntaxOk && !loader.files.empty()) {
             ResolveInput in;
             for (const auto& f : loader.files) in.files.push_back(f.get());

@@ -53,11 +53,11 @@ private:
     size_t add(SymbolKind kind, const ast::Ident& name, SourceRange range, std::string detail = {},
                std::optional<size_t> parent = std::nullopt) {
         size_t i = index_.addDefinition({kind, name.text, range, name.range, std::move(detail), parent});
-        // Groups and rules are not names of the shared namespace; the first declaration wins
-        // (a redeclaration is the resolver's error).
-        if (kind != SymbolKind::Group && kind != SymbolKind::Rule && !name.text.empty()) {
-            auto& table = kind == SymbolKind::Assertion ? assertions_ : globals_;
-            table.emplace(name.text, i);
+        // Groups, rules and assertions are not names of the shared namespace (nothing refers
+        // to them by name); the first declaration wins (a redeclaration is the resolver's error).
+        if (kind != SymbolKind::Group && kind != SymbolKind::Rule &&
+            kind != SymbolKind::Assertion && !name.text.empty()) {
+            globals_.emplace(name.text, i);
         }
         return i;
     }
@@ -148,7 +148,6 @@ private:
 
     SymbolIndex& index_;
     std::map<std::string, size_t> globals_;
-    std::map<std::string, size_t> assertions_;
 };
 
 }  // namespace
@@ -182,17 +181,6 @@ std::optional<size_t> SymbolIndex::definitionAt(SourceLoc loc) const {
         if (contains(definitions_[i].selection, loc)) return i;
     }
     return std::nullopt;
-}
-
-std::optional<size_t> SymbolIndex::lookup(const std::string& name) const {
-    std::optional<size_t> assertion;
-    for (size_t i = 0; i < definitions_.size(); ++i) {
-        const SymbolDefinition& d = definitions_[i];
-        if (d.name != name || d.kind == SymbolKind::Group || d.kind == SymbolKind::Rule) continue;
-        if (d.kind != SymbolKind::Assertion) return i;
-        if (!assertion) assertion = i;
-    }
-    return assertion;
 }
 
 SymbolIndex buildSymbolIndex(const std::vector<const ast::File*>& files) {

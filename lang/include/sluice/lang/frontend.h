@@ -9,9 +9,10 @@
 #include "sluice/lang/diag.h"
 #include "sluice/lang/model.h"
 #include "sluice/lang/source.h"
-#include "sluice/lang/symbols.h"
 
 namespace sluice::lang {
+
+class SymbolIndex;  // sluice/lang/symbols.h
 
 struct FrontendOptions {
     // Directories searched for `import std.NAME;` (as NAME.sl). Default: the build's stdlib/,
@@ -41,13 +42,13 @@ public:
     const SourceManager& sources() const { return *sources_; }
     // Declarations and name uses of the files the last loadFile/loadString read, also when
     // they had errors (what parsed is indexed); editors use it (`sluice lsp`).
-    const SymbolIndex& symbols() const { return symbols_; }
+    const SymbolIndex& symbols() const { return *symbols_; }
 
 private:
     FrontendOptions options_;
     std::shared_ptr<SourceManager> sources_;
     std::unique_ptr<DiagnosticEngine> diags_;
-    SymbolIndex symbols_;
+    std::unique_ptr<SymbolIndex> symbols_;
 };
 
 // Default stdlib search path (compiled-in directory plus $SLUICE_STDLIB).

@@ -52,9 +52,6 @@ public:
 
     // The definition named at `loc`: the name of a declaration, or a use of a declared name.
     std::optional<size_t> definitionAt(SourceLoc loc) const;
-    // The global (non-nested) declaration of `name` in the shared namespace of constants,
-    // ports, layers, route tables, ECMP groups, meters and credits; else an assertion.
-    std::optional<size_t> lookup(const std::string& name) const;
 
     // Used while building (symbol_index.cpp).
     size_t addDefinition(SymbolDefinition def);

@@ -49,7 +49,7 @@ Document* DocumentStore::open(const std::string& uri, std::string text, int64_t 
     Document& doc = it->second;
     doc.uri = uri;
     doc.name = uriToPath(uri).value_or(uri);
-    doc.text = std::move(text);
+    setText(doc, std::move(text));
     doc.version = version;
     analyse(doc);
     return &doc;
@@ -58,7 +58,7 @@ Document* DocumentStore::open(const std::string& uri, std::string text, int64_t 
 Document* DocumentStore::update(const std::string& uri, std::string text, int64_t version) {
     Document* doc = find(uri);
     if (doc == nullptr) return nullptr;
-    doc->text = std::move(text);
+    setText(*doc, std::move(text));
     doc->version = version;
     analyse(*doc);
     return doc;
@@ -69,10 +69,30 @@ Document* DocumentStore::find(const std::string& uri) {
     return it == documents_.end() ? nullptr : &it->second;
 }
 
+void DocumentStore::close(const std::string& uri) {
+    auto it = documents_.find(uri);
+    if (it == documents_.end()) return;
+    totalBytes_ -= it->second.text.size();
+    documents_.erase(it);
+}
+
+void DocumentStore::setText(Document& doc, std::string text) {
+    totalBytes_ -= doc.text.size();
+    doc.text.clear();
+    doc.refusal.clear();
+    if (text.size() > maxBytes_ - totalBytes_) {
+        doc.refusal = "the open documents would hold more than " + std::to_string(maxBytes_) +
+                      " bytes together; close some";
+        return;
+    }
+    totalBytes_ += text.size();
+    doc.text = std::move(text);
+}
+
 void DocumentStore::analyse(Document& doc) {
     doc.frontend = std::make_unique<lang::Frontend>(options_);
     doc.root = 0;
-    doc.refusal = refusalOf(doc.text);
+    if (doc.refusal.empty()) doc.refusal = refusalOf(doc.text);
     if (!doc.refusal.empty()) return;
     doc.frontend->loadString(doc.name, doc.text);
     // The root is the first file a fresh front end adds.

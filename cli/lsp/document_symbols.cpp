@@ -31,6 +31,18 @@ int lspSymbolKind(lang::SymbolKind k) {
     return 13;  // Variable
 }
 
+bool before(const json& a, const json& b) {  // a <= b
+    return a["line"] < b["line"] || (a["line"] == b["line"] && a["character"] <= b["character"]);
+}
+
+// The declaration's range widened to hold its name: clients refuse an outline whose
+// selectionRange lies outside its range (possible in a tree recovered from syntax errors).
+json enclosing(json range, const json& selection) {
+    if (!before(range["start"], selection["start"])) range["start"] = selection["start"];
+    if (!before(selection["end"], range["end"])) range["end"] = selection["end"];
+    return range;
+}
+
 }  // namespace
 
 json documentSymbolsResult(const Document& doc) {
@@ -51,10 +63,11 @@ json documentSymbolsResult(const Document& doc) {
     }
     std::function<json(size_t)> symbol = [&](size_t i) {
         const lang::SymbolDefinition& d = defs[i];
+        json selection = lspRange(sources, d.selection);
         json s = {{"name", d.name},
                   {"kind", lspSymbolKind(d.kind)},
-                  {"range", lspRange(sources, d.range)},
-                  {"selectionRange", lspRange(sources, d.selection)},
+                  {"range", enclosing(lspRange(sources, d.range), selection)},
+                  {"selectionRange", selection},
                   {"children", json::array()}};
         s["detail"] = d.detail.empty() ? lang::symbolKindName(d.kind) : d.detail;
         for (size_t c : children[i]) s["children"].push_back(symbol(c));

@@ -7,6 +7,7 @@
 # Needs root, iperf3 and iptables (scripts/setup.sh installs them). Traffic stays between the
 # namespaces this script creates and removes.
 # Usage: bench/e2e/iperf_compare.sh [--build DIR] [--rounds N] [--seconds S] [--kinds "af_packet af_xdp"]
+#        [--workers N] [--streams P]   (N > 1: a receive queue per worker, veths with N queues)
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -14,12 +15,16 @@ BUILD=build/release
 ROUNDS=5
 SECONDS_PER_RUN=5
 KINDS="af_packet af_xdp"
+WORKERS=1
+STREAMS=1
 while [ $# -gt 0 ]; do
     case "$1" in
         --build) BUILD=$2; shift 2 ;;
         --rounds) ROUNDS=$2; shift 2 ;;
         --seconds) SECONDS_PER_RUN=$2; shift 2 ;;
         --kinds) KINDS=$2; shift 2 ;;
+        --workers) WORKERS=$2; shift 2 ;;
+        --streams) STREAMS=$2; shift 2 ;;
         -h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "iperf_compare: unknown option '$1' (see --help)" >&2; exit 2 ;;
     esac
@@ -49,7 +54,8 @@ for n in $SW $VM1 $VM2; do
     ip netns exec "$n" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
 done
 setup_vm() {  # ns mac ip switch-side-interface
-    ip link add "$4" netns "$SW" type veth peer name eth0 netns "$1"
+    ip link add "$4" netns "$SW" numrxqueues "$WORKERS" numtxqueues "$WORKERS" type veth \
+        peer name eth0 netns "$1" numrxqueues "$WORKERS" numtxqueues "$WORKERS"
     ip -n "$1" link set eth0 address "$2"
     ip -n "$1" addr add "$3/24" dev eth0
     ip -n "$1" link set eth0 up
@@ -89,7 +95,8 @@ bridge_down() {
 sluice_up() {  # device kind
     sed -e "s#\"demo.sl\"#\"$ROOT/examples/run/demo.sl\"#" \
         -e "s#af_packet:sl-vm\([12]\)-sw#$1:sl-vm\1-sw#" \
-        -e "s#/run/sluice/sluice.sock#$WORK/sluice.sock#" examples/run/default.json > "$WORK/config.json"
+        -e "s#/run/sluice/sluice.sock#$WORK/sluice.sock#" -e "s#\"workers\": 1#\"workers\": $WORKERS#" \
+        examples/run/default.json > "$WORK/config.json"
     rm -f "$WORK/sluice.sock"
     ip netns exec "$SW" "$SLUICE" run "$WORK/config.json" --quiet 2>"$WORK/run.log" &
     SPID=$!
@@ -112,7 +119,7 @@ measure() {  # CPUS: prints Gbit/s received, or "fail"
     if ! ip netns exec "$VM1" ping -c 1 -W 2 10.10.0.2 >/dev/null 2>&1; then echo fail; return; fi
     taskset -pc "$1" "$(cat "$WORK/iperf.pid")" >/dev/null
     ip netns exec "$VM1" timeout $((SECONDS_PER_RUN + 15)) taskset -c "$1" iperf3 -c 10.10.0.2 -p 8080 \
-        -t "$SECONDS_PER_RUN" -J > "$WORK/iperf.json" 2>/dev/null
+        -t "$SECONDS_PER_RUN" -P "$STREAMS" -J > "$WORK/iperf.json" 2>/dev/null
     python3 -c 'import json,sys
 try: print("%.2f" % (json.load(open(sys.argv[1]))["end"]["sum_received"]["bits_per_second"]/1e9))
 except Exception: print("fail")' "$WORK/iperf.json"
@@ -151,5 +158,5 @@ for k in $KINDS; do
     [ -s "$WORK/cpu-$k.txt" ] && echo "sluice-$k last run, threads: $(tr '\n' ';' < "$WORK/cpu-$k.txt")"
     [ -f "$WORK/stats-$k.json" ] && echo "sluice-$k last run, per port: $(python3 -c 'import json,sys
 d = json.load(open(sys.argv[1]))
-print("; ".join("%s rx %d tx %d dropped %d %s" % (p["name"], p["rx_packets"], p["tx_packets"], p["dropped"], p["drops"] or "") for p in d["ports"] if p["rx_packets"] or p["tx_packets"]))' "$WORK/stats-$k.json" 2>/dev/null)"
+print("; ".join("%s rx %d tx %d dropped %d %s" % (p["name"], p["rx_packets"], p["tx_packets"], p["dropped"], p["drops"] or "") for p in d["ports"] if p["rx_packets"] or p["tx_packets"]) + "; workers rx " + " ".join(str(w["rx_packets"]) for w in d.get("per_worker", [])))' "$WORK/stats-$k.json" 2>/dev/null)"
 done

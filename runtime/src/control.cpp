@@ -61,7 +61,16 @@ std::string Datapath::statsJson() {
     j["workers"] = cfg_.workers;
     j["uptime_s"] = static_cast<double>(rte_rdtsc() - startTsc_) / static_cast<double>(tscHz_);
     WorkerStats sum;
-    for (const auto& w : stats_) {
+    json perWorker = json::array();
+    for (size_t i = 0; i < stats_.size(); ++i) {
+        const WorkerStats& w = stats_[i];
+        uint64_t wrx = 0;
+        for (unsigned d = 0; d < kMaxDevices; ++d) wrx += w.rxPackets[d];
+        json rxq = json::array();
+        for (const auto& q : workers_[i].rxQueues)
+            rxq.push_back(devices_[q.dev].spec.text + "#" + std::to_string(q.queue));
+        perWorker.push_back({{"worker", i}, {"rx_packets", wrx}, {"busy_cycles", w.busyCycles},
+                             {"rx_queues", rxq}});
         for (unsigned d = 0; d < kMaxDevices; ++d) {
             sum.rxPackets[d] += w.rxPackets[d];
             sum.rxBytes[d] += w.rxBytes[d];
@@ -122,6 +131,7 @@ std::string Datapath::statsJson() {
     t["slow_path_cycles_per_miss"] =
         sum.misses + sum.resimulations ? sum.slowPathCycles / (sum.misses + sum.resimulations) : 0;
     j["totals"] = t;
+    j["per_worker"] = perWorker;
     // Rule and layer counters: packets of live sessions plus those of removed ones.
     // Indexed by stable ids (pipeline_swap.h): counters survive reloads by name.
     std::vector<uint64_t> rules = retiredRulePackets_, layers = retiredLayerPackets_;

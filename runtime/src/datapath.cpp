@@ -563,12 +563,12 @@ void Datapath::transmit(WorkerCtx& w, uint16_t out, rte_mbuf** pkts, uint16_t cn
 bool Datapath::pollWorker(WorkerCtx& w, uint16_t burst) {
     rte_mbuf* pkts[kMaxBurst];
     bool busy = false;
-    for (uint16_t dev : w.rxDevs) {
-        uint16_t n = rte_eth_rx_burst(devices_[dev].ethPort, 0, pkts, burst);
+    for (const WorkerCtx::RxQueue& q : w.rxQueues) {
+        uint16_t n = rte_eth_rx_burst(devices_[q.dev].ethPort, q.queue, pkts, burst);
         if (n == 0) continue;
         busy = true;
         uint64_t t0 = rte_rdtsc();
-        processBurst(w, dev, pkts, n, t0);
+        processBurst(w, q.dev, pkts, n, t0);
         w.stats->busyCycles += rte_rdtsc() - t0;
     }
     ++w.stats->loops;

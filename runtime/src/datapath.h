@@ -44,6 +44,7 @@ struct Device {
     rte_ring* ringRx = nullptr;  // ring devices only
     rte_ring* ringTx = nullptr;
     std::string vdevName;
+    uint16_t rxQueues = 1;  // > 1: one per worker, spread by the device (RSS, packet fanout)
     bool hasPort = false;  // ethPort is a DPDK port of ours (set up, or being set up)
 };
 
@@ -205,12 +206,17 @@ private:
     };
     struct WorkerCtx {
         unsigned id = 0;
-        std::vector<uint16_t> rxDevs;
+        struct RxQueue {
+            uint16_t dev;
+            uint16_t queue;
+        };
+        std::vector<RxQueue> rxQueues;
         WorkerStats* stats = nullptr;
         std::unique_ptr<BurstScratch> scratch = std::make_unique<BurstScratch>();
     };
 
     Status setupDevice(Device& d, unsigned index);
+    void assignReceiveQueues();  // after setupDevice: which worker polls which (device, queue)
     bool pollWorker(WorkerCtx& w, uint16_t burst);
     uint16_t burstSize() const;
     void processBurst(WorkerCtx& w, uint16_t dev, rte_mbuf** pkts, uint16_t n, uint64_t now);

@@ -3,6 +3,8 @@
 #include "sluice/runtime/runtime.h"
 
 #include <net/if.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
 #include <poll.h>
 #include <rte_bus_vdev.h>
 #include <rte_cycles.h>
@@ -11,6 +13,7 @@
 #include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -232,6 +235,43 @@ Datapath::~Datapath() {
     if (pool_ != nullptr) rte_mempool_free(pool_);
 }
 
+// The combined channels of a kernel interface (`ethtool -l`), which is what the af_xdp PMD
+// binds its sockets to; 1 when the driver reports none (veths report separate rx/tx only).
+static unsigned combinedChannels(const std::string& iface) {
+    int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return 1;
+    ethtool_channels ch{};
+    ch.cmd = ETHTOOL_GCHANNELS;
+    ifreq ifr{};
+    std::snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", iface.c_str());
+    ifr.ifr_data = reinterpret_cast<char*>(&ch);
+    int rc = ::ioctl(fd, SIOCETHTOOL, &ifr);
+    ::close(fd);
+    return rc == 0 && ch.combined_count > 0 ? ch.combined_count : 1;
+}
+
+// A NIC with a receive queue per worker: RSS over addresses and ports with a symmetric key
+// (0x6d5a repeated), so both directions of a flow reach the same worker and its session lines
+// stay in one core's cache. A NIC that cannot spread is polled on one queue.
+static void configureRss(Device& d, rte_eth_conf& conf, unsigned workers) {
+    rte_eth_dev_info info{};
+    if (rte_eth_dev_info_get(d.ethPort, &info) != 0 || info.max_rx_queues < workers) return;
+    const uint64_t want = RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP;
+    if ((info.flow_type_rss_offloads & want) == 0) return;
+    static uint8_t symmetricKey[40];
+    for (size_t i = 0; i < sizeof symmetricKey; i += 2) {
+        symmetricKey[i] = 0x6d;
+        symmetricKey[i + 1] = 0x5a;
+    }
+    conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+    conf.rx_adv_conf.rss_conf.rss_hf = info.flow_type_rss_offloads & want;
+    if (info.hash_key_size == sizeof symmetricKey) {
+        conf.rx_adv_conf.rss_conf.rss_key = symmetricKey;
+        conf.rx_adv_conf.rss_conf.rss_key_len = sizeof symmetricKey;
+    }
+    d.rxQueues = static_cast<uint16_t>(workers);
+}
+
 Status Datapath::setupDevice(Device& d, unsigned index) {
     const DeviceSpec& s = d.spec;
     std::string n = std::to_string(index) + "_" + name_;
@@ -244,7 +284,10 @@ Status Datapath::setupDevice(Device& d, unsigned index) {
                                  "' does not exist (device " + s.text +
                                  "); create it or change the config");
             d.vdevName = "net_af_packet_sl" + n;
+            // qpairs: a socket per worker each way; the kernel spreads received flows over the
+            // receive sockets by hash (PACKET_FANOUT_HASH).
             args = "iface=" + s.name + ",qpairs=" + std::to_string(txq);
+            d.rxQueues = static_cast<uint16_t>(txq);
             break;
         case DeviceSpec::Kind::AfXdp:
             // AF_XDP sockets on the interface's first queues (copy mode on veths); the PMD loads
@@ -253,8 +296,14 @@ Status Datapath::setupDevice(Device& d, unsigned index) {
                 return makeError(d.label + ": network interface '" + s.name +
                                  "' does not exist (device " + s.text +
                                  "); create it or change the config");
+            if (unsigned q = combinedChannels(s.name); q < txq)
+                return makeError(d.label + ": interface '" + s.name + "' has " + std::to_string(q) +
+                                 " combined channel(s) (ethtool -l) but af_xdp needs one per "
+                                 "worker (" + std::to_string(txq) + "; device " + s.text +
+                                 "): use workers = " + std::to_string(q) + " or af_packet");
             d.vdevName = "net_af_xdp_sl" + n;
             args = "iface=" + s.name + ",start_queue=0,queue_count=" + std::to_string(txq);
+            d.rxQueues = static_cast<uint16_t>(txq);
             break;
         case DeviceSpec::Kind::Tap:
             d.vdevName = "net_tap_sl" + n;
@@ -312,13 +361,16 @@ Status Datapath::setupDevice(Device& d, unsigned index) {
     }
     d.hasPort = true;
     rte_eth_conf conf{};
-    if (rte_eth_dev_configure(d.ethPort, 1, static_cast<uint16_t>(txq), &conf) != 0)
+    if (s.kind == DeviceSpec::Kind::Pci && txq > 1) configureRss(d, conf, txq);
+    if (rte_eth_dev_configure(d.ethPort, d.rxQueues, static_cast<uint16_t>(txq), &conf) != 0)
         return makeError(d.label + ": configure failed for " + s.text);
     uint16_t nrx = 1024, ntx = 1024;
     rte_eth_dev_adjust_nb_rx_tx_desc(d.ethPort, &nrx, &ntx);
     int sock = rte_eth_dev_socket_id(d.ethPort);
-    if (rte_eth_rx_queue_setup(d.ethPort, 0, nrx, sock < 0 ? SOCKET_ID_ANY : sock, nullptr, pool_) != 0)
-        return makeError(d.label + ": rx queue setup failed for " + s.text);
+    for (uint16_t q = 0; q < d.rxQueues; ++q) {
+        if (rte_eth_rx_queue_setup(d.ethPort, q, nrx, sock < 0 ? SOCKET_ID_ANY : sock, nullptr, pool_) != 0)
+            return makeError(d.label + ": rx queue setup failed for " + s.text);
+    }
     for (unsigned q = 0; q < txq; ++q) {
         if (rte_eth_tx_queue_setup(d.ethPort, static_cast<uint16_t>(q), ntx,
                                    sock < 0 ? SOCKET_ID_ANY : sock, nullptr) != 0)
@@ -393,12 +445,6 @@ Status Datapath::init() {
         workers_[w].id = w;
         workers_[w].stats = &stats_[w];
     }
-    // Null devices only sink packets: their receive side would fabricate empty frames.
-    unsigned next = 0;
-    for (size_t i = 0; i < devices_.size(); ++i) {
-        if (devices_[i].spec.kind == DeviceSpec::Kind::Null) continue;
-        workers_[next++ % cfg_.workers].rxDevs.push_back(static_cast<uint16_t>(i));
-    }
     pipes_->setRcu(table_->rcu());
     stepQueues_.clear();
     for (unsigned w = 0; w < cfg_.workers; ++w) stepQueues_.push_back(std::make_unique<StepQueue>());
@@ -431,6 +477,24 @@ Status Datapath::acquireDeviceLocks() {
     return {};
 }
 
+void Datapath::assignReceiveQueues() {
+    for (auto& w : workers_) w.rxQueues.clear();
+    // A device with a receive queue per worker is polled by every worker on its own queue (the
+    // device spreads flows over them); a single-queue device by one worker, round robin. Null
+    // devices only sink packets: their receive side would fabricate empty frames.
+    unsigned next = 0;
+    for (size_t i = 0; i < devices_.size(); ++i) {
+        if (devices_[i].spec.kind == DeviceSpec::Kind::Null) continue;
+        auto dev = static_cast<uint16_t>(i);
+        if (devices_[i].rxQueues == cfg_.workers && cfg_.workers > 1) {
+            for (unsigned w = 0; w < cfg_.workers; ++w)
+                workers_[w].rxQueues.push_back({dev, static_cast<uint16_t>(w)});
+        } else {
+            workers_[next++ % cfg_.workers].rxQueues.push_back({dev, 0});
+        }
+    }
+}
+
 Status Datapath::bindDevices(bool lockDevices) {
     if (bound_) return makeError("devices are bound already");
     // One daemon per device: a second `sluice run` on the same interfaces would forward
@@ -441,6 +505,7 @@ Status Datapath::bindDevices(bool lockDevices) {
     for (size_t i = 0; i < devices_.size(); ++i) {
         if (Status s = setupDevice(devices_[i], static_cast<unsigned>(i)); !s) return s;
     }
+    assignReceiveQueues();
     if (uplinkDev_ >= 0) {
         if (cfg_.uplinkMac != 0) {
             for (int i = 0; i < 6; ++i) uplinkMac_[i] = static_cast<uint8_t>(cfg_.uplinkMac >> (40 - 8 * i));
@@ -460,11 +525,13 @@ size_t Datapath::drainReceive() {
     rte_mbuf* pkts[64];
     for (const Device& d : devices_) {
         if (!d.hasPort || d.spec.kind == DeviceSpec::Kind::Null) continue;
-        for (int guard = 0; guard < 1024; ++guard) {  // bounded: a device that never empties
-            uint16_t got = rte_eth_rx_burst(d.ethPort, 0, pkts, 64);
-            if (got == 0) break;
-            rte_pktmbuf_free_bulk(pkts, got);
-            n += got;
+        for (uint16_t q = 0; q < d.rxQueues; ++q) {
+            for (int guard = 0; guard < 1024; ++guard) {  // bounded: a device that never empties
+                uint16_t got = rte_eth_rx_burst(d.ethPort, q, pkts, 64);
+                if (got == 0) break;
+                rte_pktmbuf_free_bulk(pkts, got);
+                n += got;
+            }
         }
     }
     return n;

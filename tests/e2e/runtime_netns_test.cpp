@@ -197,6 +197,31 @@ TEST_F(NetnsTest, PingAndTcpAllowedOtherPortBlocked) {
     EXPECT_GT(web, 10u);
 }
 
+// Two workers: af_packet opens a receive socket per worker in a PACKET_FANOUT_HASH group, so
+// every worker must poll its own queue of every veth (polling queue 0 alone lost the flows the
+// kernel hashed to the other socket). Eight connections all arrive and both workers carry some.
+TEST_F(NetnsTest, TwoWorkersEachPollTheirQueueOfEveryVeth) {
+    sw_ = ns("sw");
+    vm1_ = vm("vm1", sw_, "v1", "02:00:00:0a:00:01", "10.10.0.1");
+    vm2_ = vm("vm2", sw_, "v2", "02:00:00:0a:00:02", "10.10.0.2");
+    Host& h = start(sw_, {{"workers", 2}, {"ports", {{"vm1", "af_packet:v1"}, {"vm2", "af_packet:v2"}}}});
+    EXPECT_EQ(in(vm1_, "ping -c 3 -i 0.2 -W 2 10.10.0.2"), 0);
+    for (int i = 0; i < 8; ++i) {
+        std::string dst = (dir_ / ("got" + std::to_string(i))).string();
+        std::thread server([&] { in(vm2_, "sh -c 'timeout 6 nc -l -p 8080 > " + dst + "'"); });
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        EXPECT_EQ(in(vm1_, "sh -c 'echo flow" + std::to_string(i) + " | nc -w 3 -N 10.10.0.2 8080'"), 0) << i;
+        server.join();
+        EXPECT_EQ(capture("cat " + dst), "flow" + std::to_string(i) + "\n") << i;
+    }
+    json s = ctl(h, "stats");
+    ASSERT_EQ(s["per_worker"].size(), 2u) << s.dump();
+    for (const auto& w : s["per_worker"]) {
+        EXPECT_EQ(w["rx_queues"].size(), 2u) << w.dump();  // queue w of v1 and of v2
+        EXPECT_GT(w["rx_packets"].get<uint64_t>(), 0u) << s["per_worker"].dump();
+    }
+}
+
 TEST_F(NetnsTest, DnatVisibleInCaptureWithValidChecksums) {
     if (!haveTool("tshark") || !haveTool("tcpdump")) GTEST_SKIP() << "needs tshark and tcpdump";
     singleHost();

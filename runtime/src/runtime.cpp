@@ -143,7 +143,6 @@ Expected<std::string> emptyPcap(PrivateTempDir& dir) {
 
 std::vector<std::string> ealArguments(const RunConfig& c) {
     std::vector<std::string> a = {"sluice"};
-    unsigned lcores = std::min<unsigned>(c.workers + 1, std::max(2u, std::thread::hardware_concurrency()));
     // Workers get their own lcores when the machine has them; otherwise EAL maps several
     // lcores onto the available CPUs (--lcores), which is fine for functional runs.
     std::string lc;
@@ -152,7 +151,6 @@ std::vector<std::string> ealArguments(const RunConfig& c) {
         if (!lc.empty()) lc += ",";
         lc += std::to_string(i) + "@" + std::to_string(i % cpus);
     }
-    (void)lcores;
     a.push_back("--lcores=" + lc);
     bool huge = c.hugepages == "on" || (c.hugepages == "auto" && hugepagesAvailable());
     if (!huge) {

@@ -50,6 +50,8 @@ int runCompile(const CompileCliOptions& o) {
     if (o.fault == "drop-leaf-row") co.fault = compiler::FaultInjection::DropLeafRow;
     if (o.fault == "shift-bound") co.fault = compiler::FaultInjection::ShiftBound;
     if (o.fault == "wrong-action") co.fault = compiler::FaultInjection::WrongAction;
+    if (o.fault == "ignore-audit") co.fault = compiler::FaultInjection::IgnoreAudit;
+    if (o.fault == "drop-log") co.fault = compiler::FaultInjection::DropLog;
     nlohmann::json js;
     js["file"] = o.file;
     // Validation is the `validate` pass of the one lowering that codegen uses.
@@ -165,7 +167,7 @@ void setupCompile(CLI::App& app, int& exitCode) {
     cmd->add_option("--dump-after", o->dumpAfter, "Print the IR after PASS (repeatable; 'all')");
     cmd->add_flag("--time-passes", o->timePasses, "Print the time of every pass");
     cmd->add_flag("--no-validate", o->noValidate, "Skip translation validation");
-    cmd->add_option("--inject-fault", o->fault, "Testing only: break the lowering (drop-leaf-row, shift-bound, wrong-action)")
+    cmd->add_option("--inject-fault", o->fault, "Testing only: break the lowering (drop-leaf-row, shift-bound, wrong-action, ignore-audit, drop-log)")
         ->check(CLI::IsMember({"drop-leaf-row", "shift-bound", "wrong-action"}))->group("");
     cmd->add_flag("--json", o->json, "JSON summary");
     cmd->add_flag("--quiet", o->quiet, "No progress bar (shown on a terminal's stderr otherwise)");

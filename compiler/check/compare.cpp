@@ -58,6 +58,8 @@ std::string resultText(const lang::Policy& policy, const sl_policy_desc& desc,
             os << "rule #" << id << " (out of range)";
         }
         if (r.stateful_mask & (1u << i)) os << " stateful";
+        if (r.log_mask & (1u << i)) os << " log";
+        if (r.audit_mask & (1u << i)) os << " audit-would-deny";
         os << "\n";
     }
     return os.str();
@@ -94,6 +96,13 @@ std::optional<std::string> compareResults(const lang::Policy& policy, const sl_p
             if (got.step_rule[i] != id) os << "rule of layer step " << i << " differs; ";
             bool gotStateful = (got.stateful_mask >> i) & 1u;
             if (gotStateful != stateful) os << "stateful flag of step " << i << " differs; ";
+            if ((((got.log_mask >> i) & 1u) != 0) != s.logged)
+                os << "log bit of step " << i << " differs; ";
+            if ((((got.audit_mask >> i) & 1u) != 0) != s.auditDeny)
+                os << "audit bit of step " << i << " differs; ";
+            bool infoLog = id != SL_NO_RULE && id < desc.n_rules && desc.rules[id].log != 0;
+            if (id != SL_NO_RULE && infoLog != s.logged)
+                os << "descriptor log flag of step " << i << "'s rule differs; ";
         }
     }
     (void)port;

@@ -33,6 +33,7 @@ settingArg    : value | ',' ;
 layerDecl  : 'layer' declName '{' layerItem* '}' ;
 layerItem
     : 'default' direction? verdict ';'   # layerDefault
+    | 'audit' ';'                        # layerAudit
     | direction '{' groupDecl* '}'       # layerDirection
     ;
 direction : 'in' | 'out' ;
@@ -44,6 +45,7 @@ ruleDecl  : 'rule' declName 'priority' INT ('match' conditions)? 'action' action
 ruleFlag
     : 'terminating'                 # flagTerminating
     | 'stateful' ('idle' value)?    # flagStateful
+    | 'log'                         # flagLog
     ;
 
 // A condition is a field and the values it may take (OR); conditions are ANDed.
@@ -103,6 +105,7 @@ softKeyword
     : 'module' | 'import' | 'const' | 'port' | 'layer' | 'default' | 'in' | 'out' | 'group'
     | 'rule' | 'set' | 'encap' | 'decap' | 'route' | 'meter' | 'routes' | 'host' | 'gateway'
     | 'ecmp' | 'drop' | 'credit' | 'assert' | 'isolated' | 'reachable' | 'some' | 'every'
+    | 'audit' | 'log'
     ;
 
 // ---- lexer ----

@@ -59,9 +59,10 @@ struct Rule {
     Atom priority;  // an Int atom
     std::vector<Condition> conditions;
     std::vector<ActionItem> actions;
-    // Flags in written order (the printer keeps it): Terminating, Stateful.
+    // Flags in written order (the printer keeps it).
+    enum class FlagKind { Terminating, Stateful, Log };
     struct Flag {
-        bool stateful = false;
+        FlagKind kind = FlagKind::Terminating;
         std::optional<Value> idle;
         SourceRange range;
     };
@@ -94,7 +95,12 @@ struct LayerDirection {
     SourceRange endRange;
 };
 
-using LayerItem = std::variant<LayerDefault, LayerDirection>;
+// `audit;`: the layer's denies are recorded as would-denies and let through.
+struct LayerAudit {
+    SourceRange range;
+};
+
+using LayerItem = std::variant<LayerDefault, LayerDirection, LayerAudit>;
 
 struct Layer {
     Ident name;

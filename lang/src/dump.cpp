@@ -79,7 +79,8 @@ std::string dumpPolicy(const Policy& p) {
     }
     for (const Layer& layer : p.layers) {
         out << "layer " << layer.name << " default in " << verdictName(layer.defaultAction[0].verdict)
-            << " out " << verdictName(layer.defaultAction[1].verdict) << '\n';
+            << " out " << verdictName(layer.defaultAction[1].verdict)
+            << (layer.audit ? " audit" : "") << '\n';
         for (Direction d : {Direction::In, Direction::Out}) {
             for (const Group& g : layer.groupsFor(d)) {
                 out << "  " << directionName(d) << " group " << g.name << " priority " << g.priority;
@@ -93,6 +94,7 @@ std::string dumpPolicy(const Policy& p) {
                     action(out, p, r.action);
                     if (r.terminating) out << " terminating";
                     if (r.stateful) out << " stateful idleMs=" << r.idleTimeoutMs;
+                    if (r.log) out << " log";
                     out << '\n';
                 }
             }

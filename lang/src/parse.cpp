@@ -557,6 +557,8 @@ private:
                 def.allow = isAllow(d->verdict());
                 def.range = loc_.span(d);
                 l.items.emplace_back(def);
+            } else if (auto* a = dynamic_cast<P::LayerAuditContext*>(item)) {
+                l.items.emplace_back(ast::LayerAudit{loc_.span(a)});
             } else if (auto* d = dynamic_cast<P::LayerDirectionContext*>(item)) {
                 ast::LayerDirection ld;
                 ld.dir = dir(d->direction());
@@ -593,8 +595,9 @@ private:
         for (auto* f : ctx->ruleFlag()) {
             ast::Rule::Flag flag;
             flag.range = loc_.span(f);
+            if (dynamic_cast<P::FlagLogContext*>(f) != nullptr) flag.kind = ast::Rule::FlagKind::Log;
             if (auto* s = dynamic_cast<P::FlagStatefulContext*>(f)) {
-                flag.stateful = true;
+                flag.kind = ast::Rule::FlagKind::Stateful;
                 if (s->value() != nullptr) flag.idle = value(s->value());
             }
             r.flags.push_back(std::move(flag));

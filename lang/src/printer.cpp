@@ -61,11 +61,13 @@ std::string rule(const ast::Rule& r) {
     s += " action ";
     for (size_t i = 0; i < r.actions.size(); ++i) s += (i ? ", " : "") + action(r.actions[i]);
     for (const ast::Rule::Flag& f : r.flags) {
-        if (!f.stateful) {
-            s += " terminating";
-        } else {
-            s += " stateful";
-            if (f.idle) s += " idle " + value(*f.idle);
+        switch (f.kind) {
+            case ast::Rule::FlagKind::Terminating: s += " terminating"; break;
+            case ast::Rule::FlagKind::Log: s += " log"; break;
+            case ast::Rule::FlagKind::Stateful:
+                s += " stateful";
+                if (f.idle) s += " idle " + value(*f.idle);
+                break;
         }
     }
     return s + ";";
@@ -198,6 +200,11 @@ private:
                 std::string text = "default ";
                 if (d->dir != ast::Dir::Both) text += std::string(dirName(d->dir)) + " ";
                 leaf(1, text + (d->allow ? "allow;" : "deny;"), d->range);
+                continue;
+            }
+            if (auto* a = std::get_if<ast::LayerAudit>(&item)) {
+                commentsBefore(a->range.begin, 1);
+                leaf(1, "audit;", a->range);
                 continue;
             }
             const auto& ld = std::get<ast::LayerDirection>(item);

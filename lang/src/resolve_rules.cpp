@@ -383,6 +383,7 @@ void Resolver::lowerLayer(const ast::Layer& l, Layer& out) {
         a.range = l.name.range;
     }
     std::optional<SourceRange> defaults[2];
+    std::optional<SourceRange> audit;
     std::map<std::string, SourceRange> ruleNames;
     struct GroupSeen {
         std::map<uint32_t, SourceRange> priorities;
@@ -405,6 +406,17 @@ void Resolver::lowerLayer(const ast::Layer& l, Layer& out) {
                 out.defaultAction[dir].verdict = d->allow ? Verdict::Allow : Verdict::Deny;
                 out.defaultAction[dir].range = d->range;
             }
+            continue;
+        }
+        if (auto* a = std::get_if<ast::LayerAudit>(&item)) {
+            if (audit) {
+                error(DiagKind::DuplicateProperty, a->range, "'audit' given twice");
+                note(*audit, "first one is here");
+                continue;
+            }
+            audit = a->range;
+            out.audit = true;
+            out.auditRange = a->range;
             continue;
         }
         const auto& ld = std::get<ast::LayerDirection>(item);
@@ -441,6 +453,25 @@ void Resolver::lowerLayer(const ast::Layer& l, Layer& out) {
         std::stable_sort(groups.begin(), groups.end(),
                          [](const Group& a, const Group& b) { return a.priority < b.priority; });
     }
+    if (out.audit && !layerCanDeny(out)) {
+        error(DiagKind::AuditWithoutDeny, out.auditRange,
+                      "'audit' has no effect: layer '" + out.name +
+                          "' allows by default in both directions and none of its rules denies");
+    }
+}
+
+bool Resolver::layerCanDeny(const Layer& layer) {
+    for (const Action& a : layer.defaultAction) {
+        if (a.verdict == Verdict::Deny) return true;
+    }
+    for (const auto& groups : layer.groups) {
+        for (const Group& g : groups) {
+            for (const Rule& r : g.rules) {
+                if (r.action.verdict == Verdict::Deny) return true;
+            }
+        }
+    }
+    return false;
 }
 
 bool Resolver::lowerGroup(const ast::Group& g, std::map<std::string, SourceRange>& ruleNames,
@@ -549,19 +580,23 @@ bool Resolver::lowerRule(const ast::Rule& r, unsigned groupFamilies, Rule& out) 
     unsigned traffic = src & dst & groupFamilies;
     if (traffic == 0) traffic = 3;  // already reported, or the group's own problem
     lowerAction(r, traffic, out.action);
-    const ast::Rule::Flag* terminating = nullptr;
-    const ast::Rule::Flag* stateful = nullptr;
+    const ast::Rule::Flag* seenFlag[3] = {nullptr, nullptr, nullptr};
     for (const ast::Rule::Flag& f : r.flags) {
-        const ast::Rule::Flag*& slot = f.stateful ? stateful : terminating;
+        static const char* const kFlagNames[] = {"terminating", "stateful", "log"};
+        const ast::Rule::Flag*& slot = seenFlag[static_cast<int>(f.kind)];
         if (slot != nullptr) {
             error(DiagKind::DuplicateProperty, f.range,
-                  std::string("'") + (f.stateful ? "stateful" : "terminating") + "' given twice");
+                  std::string("'") + kFlagNames[static_cast<int>(f.kind)] + "' given twice");
             note(slot->range, "first one is here");
             continue;
         }
         slot = &f;
-        if (!f.stateful) {
+        if (f.kind == ast::Rule::FlagKind::Terminating) {
             out.terminating = true;
+            continue;
+        }
+        if (f.kind == ast::Rule::FlagKind::Log) {
+            out.log = true;
             continue;
         }
         out.stateful = true;

@@ -226,6 +226,8 @@ class Resolver {
 
     // ---- layers ----
     void lowerLayer(const ast::Layer& l, Layer& out);
+    // Whether any of the layer's results (a rule or a default) denies; W003 for an audit layer.
+    static bool layerCanDeny(const Layer& layer);
 
     bool lowerGroup(const ast::Group& g, std::map<std::string, SourceRange>& ruleNames, Group& out);
 

@@ -68,6 +68,8 @@ public:
             if (s.group && s.rule) id = groupBase_[s.layer][d][*s.group] + *s.rule;
             out.step_rule[i] = id;
             if (id != SL_NO_RULE && rules_[id].stateful) out.stateful_mask |= 1u << i;
+            if (s.logged) out.log_mask |= 1u << i;
+            if (s.auditDeny) out.audit_mask |= 1u << i;
             if (id != SL_NO_RULE && rules_[id].route_table != SL_NONE)
                 out.route_table = static_cast<uint16_t>(rules_[id].route_table);
         }
@@ -103,6 +105,7 @@ private:
                                            : SL_VERDICT_DENY;
                         info.terminating = rule.terminating;
                         info.stateful = rule.stateful;
+                        info.log = rule.log;
                         rules_.push_back(info);
                     }
                 }

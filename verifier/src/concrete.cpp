@@ -27,6 +27,7 @@ EncodedResult evaluateEncoding(const lang::Policy& policy, uint32_t port, lang::
         EncodedLayerStep step;
         step.layer = le.layer;
         step.verdict = ctx.modelBool(m, le.allow) ? lang::Verdict::Allow : lang::Verdict::Deny;
+        step.auditDeny = ctx.modelBool(m, le.auditDeny);
         for (size_t g = 0; g < le.sel.size() && !step.rule; ++g)
             for (size_t ri = 0; ri < le.sel[g].size(); ++ri)
                 if (le.sel[g][ri] && ctx.modelBool(m, *le.sel[g][ri])) {

@@ -80,7 +80,7 @@ bool sameGroupShell(const lang::Group& a, const lang::Group& b) {
 bool sameLayer(const lang::Layer& a, const lang::Layer& b, Direction d) {
     const auto& ga = a.groupsFor(d);
     const auto& gb = b.groupsFor(d);
-    if (a.name != b.name || ga.size() != gb.size()) return false;
+    if (a.name != b.name || a.audit != b.audit || ga.size() != gb.size()) return false;
     if (!enc::sameAction(a.defaultFor(d), b.defaultFor(d))) return false;
     for (size_t g = 0; g < ga.size(); ++g) {
         if (!sameGroupShell(ga[g], gb[g]) || ga[g].rules.size() != gb[g].rules.size())
@@ -142,7 +142,8 @@ std::optional<Pruning> planPruning(const Side& o, const Side& n, Direction d, si
     const auto& b = n.policy->layers[ln[*changed]];
     const auto& ga = a.groupsFor(d);
     const auto& gb = b.groupsFor(d);
-    if (ga.size() != gb.size() || !enc::sameAction(a.defaultFor(d), b.defaultFor(d)))
+    if (ga.size() != gb.size() || a.audit != b.audit ||
+        !enc::sameAction(a.defaultFor(d), b.defaultFor(d)))
         return std::nullopt;
     for (size_t g = 0; g < ga.size(); ++g)
         if (!sameGroupShell(ga[g], gb[g])) return std::nullopt;

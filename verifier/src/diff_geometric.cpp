@@ -197,6 +197,7 @@ private:
 bool fill(Side& s, const lang::Layer& layer, lang::Direction dir, size_t cap) {
     const auto& groups = layer.groupsFor(dir);
     if (groups.size() != 1 || groups[0].mode != lang::GroupMode::Priority) return false;
+    if (layer.audit) return false;  // verdicts are not the rules' own: left to Z3
     if (!decidesByVerdictOnly(layer.defaultFor(dir))) return false;
     s.group = &groups[0];
     s.defaultVerdict = layer.defaultFor(dir).verdict;

@@ -137,7 +137,7 @@ LayerEnc encodeLayer(Context& ctx, const lang::Policy& policy, uint32_t layerIdx
     const auto& layer = policy.layers[layerIdx];
     const auto& groups = layer.groupsFor(dir);
     LayerEnc e{layerIdx, dir, {}, {}, {}, {}, {}, z.bool_val(false), z.bool_val(false),
-               z.bool_val(false), z.bv_val(0, 32), in};
+               z.bool_val(false), z.bv_val(0, 32), z.bool_val(false), in};
     size_t ng = groups.size();
     e.match.resize(ng);
     e.win.resize(ng);
@@ -179,8 +179,14 @@ LayerEnc encodeLayer(Context& ctx, const lang::Policy& policy, uint32_t layerIdx
     z3::expr allow = z.bool_val(false);
     z3::expr routes = z.bool_val(false);
     z3::expr table = z.bv_val(0, 32);
+    z3::expr auditDeny = z.bool_val(false);
+    // An audit layer lets a would-deny through unchanged (docs/language.md "Audit mode").
+    bool audit = layer.audit && ctx.fault != EncodingFault::IgnoreAudit;
     for (auto& [s, action] : outcomes) {
-        if (action->verdict != lang::Verdict::Allow) continue;
+        if (action->verdict != lang::Verdict::Allow) {
+            if (audit) auditDeny = auditDeny || s;
+            continue;
+        }
         allow = allow || s;
         applyAction(ctx, e.after, s, *action);
         if (action->routeTable) {
@@ -188,7 +194,8 @@ LayerEnc encodeLayer(Context& ctx, const lang::Policy& policy, uint32_t layerIdx
             table = z3::ite(s, z.bv_val(*action->routeTable, 32), table);
         }
     }
-    e.allow = allow;
+    e.allow = allow || auditDeny;
+    e.auditDeny = auditDeny;
     e.routes = routes;
     e.table = table;
     return e;

@@ -48,6 +48,8 @@ struct LayerEnc {
     z3::expr allow;
     z3::expr routes;  // the decision names a route table
     z3::expr table;   // BV32 index of that table
+    // Audit layer (Layer::audit) whose decision denies: `allow` holds and nothing is applied.
+    z3::expr auditDeny;
     SymHeaders after;
 };
 

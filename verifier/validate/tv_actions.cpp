@@ -67,8 +67,8 @@ struct Bindings {
     void rule(const std::string& where, const lang::Layer& layer, uint32_t li, lang::Direction dir,
               uint32_t gi, uint32_t ri, const lang::Rule& r, const ir::RuleRef& ref) {
         action(where, r.action, ref.action);
-        if (ref.terminating != r.terminating || ref.stateful != r.stateful)
-            fail(where, "terminating/stateful flags differ from the source rule");
+        if (ref.terminating != r.terminating || ref.stateful != r.stateful || ref.log != r.log)
+            fail(where, "terminating/stateful/log flags differ from the source rule");
         if (ref.globalId >= m.rules.size()) return fail(where, "rule id out of range");
         const ir::RuleInfo& info = m.rules[ref.globalId];
         if (info.layer != layer.name || info.group != layer.groupsFor(dir)[gi].name || info.rule != r.name ||
@@ -76,7 +76,7 @@ struct Bindings {
             info.priority != r.priority || info.verdict != r.action.verdict ||
             info.routeTable != r.action.routeTable || info.meter != r.action.meter ||
             info.idleTimeoutMs != r.idleTimeoutMs || info.terminating != r.terminating ||
-            info.stateful != r.stateful)
+            info.stateful != r.stateful || info.log != r.log)
             fail(where, "rule id " + std::to_string(ref.globalId) + " describes another rule (" + info.layer +
                             "/" + info.group + "/" + info.rule + ")");
     }
@@ -86,6 +86,7 @@ struct Bindings {
             if (L.layer >= policy.layers.size()) { fail(L.name, "layer index out of range"); continue; }
             const lang::Layer& layer = policy.layers[L.layer];
             action("actions/" + L.name + "/default", layer.defaultFor(L.dir), L.defaultAction);
+            if (L.audit != layer.audit) fail("actions/" + L.name, "audit mode differs from the source layer");
             const auto& groups = layer.groupsFor(L.dir);
             if (L.groups.size() != groups.size()) { fail("actions/" + L.name, "group count differs"); continue; }
             for (const ir::GroupIR& G : L.groups) {

@@ -36,7 +36,10 @@ using ir::Field;
 
 namespace {
 
-static_assert(sizeof(sl_meta) == 104 && sizeof(sl_result) == 264, "ABI layout changed");
+// The rule-id field of a packed row word (29 bits); all ones marks the layer's default.
+constexpr uint64_t kNoRuleId = 0x1fffffffu;
+
+static_assert(sizeof(sl_meta) == 104 && sizeof(sl_result) == 272, "ABI layout changed");
 
 struct FieldLoc {
     unsigned offset;    // value (IP: sl_ip)
@@ -439,14 +442,16 @@ private:
                                  ? nullptr
                                  : genTable(L.groups[g].table, "l" + std::to_string(index) + ".g" + std::to_string(g)));
         }
-        // Row -> packed rule info: action << 32 | stateful << 31 | terminating << 30 | global id.
+        // Row -> packed rule info:
+        //   action << 32 | stateful << 31 | terminating << 30 | log << 29 | global id (29 bits).
         std::vector<GlobalVariable*> rowInfo;
         for (size_t g = 0; g < L.groups.size(); ++g) {
             std::vector<uint64_t> info;
             for (const ir::Row& r : L.groups[g].table.rows) {
                 const ir::RuleRef& ref = L.groups[g].rules[r.rule];
                 info.push_back(uint64_t{ref.action} << 32 | uint64_t{ref.stateful} << 31 |
-                               uint64_t{ref.terminating} << 30 | ref.globalId);
+                               uint64_t{ref.terminating} << 30 | uint64_t{ref.log} << 29 |
+                               ref.globalId);
             }
             rowInfo.push_back(info.empty() ? nullptr : u64Array("l" + std::to_string(index) + ".g" + std::to_string(g) + ".info", info));
         }
@@ -458,7 +463,7 @@ private:
         b_.SetInsertPoint(entry);
         // Winner word: action << 32 | flags | id; default: default action, NO_RULE.
         AllocaInst* win = b_.CreateAlloca(i64_);
-        b_.CreateStore(c64(uint64_t{L.defaultAction} << 32 | 0x3fffffffu), win);
+        b_.CreateStore(c64(uint64_t{L.defaultAction} << 32 | kNoRuleId), win);
         for (size_t g = 0; g < L.groups.size(); ++g) {
             const ir::GroupIR& G = L.groups[g];
             if (!tables[g]) continue;
@@ -489,10 +494,12 @@ private:
         b_.CreateBr(done);
         b_.SetInsertPoint(done);
         Value* w = b_.CreateLoad(i64_, win);
-        Value* id = b_.CreateAnd(w, c64(0x3fffffffu));
-        Value* rule = b_.CreateSelect(b_.CreateICmpEQ(id, c64(0x3fffffffu)), c64(SL_NO_RULE), id);
+        Value* id = b_.CreateAnd(w, c64(kNoRuleId));
+        Value* rule = b_.CreateSelect(b_.CreateICmpEQ(id, c64(kNoRuleId)), c64(SL_NO_RULE), id);
         Value* stateful = b_.CreateShl(b_.CreateAnd(b_.CreateLShr(w, c64(31)), c64(1)), c64(32));
-        b_.CreateStore(b_.CreateOr(rule, stateful), ruleOut);  // i64: rule | stateful << 32
+        Value* log = b_.CreateShl(b_.CreateAnd(b_.CreateLShr(w, c64(29)), c64(1)), c64(33));
+        // i64: rule | stateful << 32 | log << 33
+        b_.CreateStore(b_.CreateOr(b_.CreateOr(rule, stateful), log), ruleOut);
         b_.CreateRet(b_.CreateTrunc(b_.CreateLShr(w, c64(32)), i32_));
         return f;
     }
@@ -621,8 +628,18 @@ private:
         AllocaInst* ruleWord = b_.CreateAlloca(i64_);
         AllocaInst* route = b_.CreateAlloca(i32_);
         AllocaInst* smask = b_.CreateAlloca(i32_);
+        AllocaInst* lmask = b_.CreateAlloca(i32_);
+        AllocaInst* amask = b_.CreateAlloca(i32_);
         b_.CreateStore(c32(SL_NONE), route);
         b_.CreateStore(c32(0), smask);
+        b_.CreateStore(c32(0), lmask);
+        b_.CreateStore(c32(0), amask);
+        // The masks are stored on every way out (allowed, denied).
+        auto storeMasks = [&] {
+            store(b_.CreateLoad(i32_, smask), res, offsetof(sl_result, stateful_mask));
+            store(b_.CreateLoad(i32_, lmask), res, offsetof(sl_result, log_mask));
+            store(b_.CreateLoad(i32_, amask), res, offsetof(sl_result, audit_mask));
+        };
         BasicBlock* denied = BasicBlock::Create(ctx_, "denied", f);
         BasicBlock* ret = BasicBlock::Create(ctx_, "ret", f);
         for (size_t i = 0; i < p.layers.size(); ++i) {
@@ -639,10 +656,18 @@ private:
             Value* a = b_.CreateCall(layerFns_[p.layers[i]], {meta, ruleWord});
             Value* w = b_.CreateLoad(i64_, ruleWord);
             store(b_.CreateTrunc(w, i32_), res, offsetof(sl_result, step_rule) + 4 * i);
-            Value* sbit = b_.CreateShl(b_.CreateTrunc(b_.CreateLShr(w, c64(32)), i32_), c32(i));
+            Value* sbit = b_.CreateShl(b_.CreateTrunc(b_.CreateAnd(b_.CreateLShr(w, c64(32)), c64(1)), i32_), c32(i));
             b_.CreateStore(b_.CreateOr(b_.CreateLoad(i32_, smask), sbit), smask);
+            Value* lbit = b_.CreateShl(b_.CreateTrunc(b_.CreateAnd(b_.CreateLShr(w, c64(33)), c64(1)), i32_), c32(i));
+            b_.CreateStore(b_.CreateOr(b_.CreateLoad(i32_, lmask), lbit), lmask);
             store(ConstantInt::get(i16_, i + 1), res, offsetof(sl_result, n_steps));
-            if (canDeny) {
+            if (canDeny && L.audit) {
+                // Audit: a deny sets the step's bit and the walk goes on. A deny action has
+                // no ops and no route, so the apply and route code below leaves it alone.
+                Value* v = b_.CreateLoad(i8_, b_.CreateInBoundsGEP(i8_, actVerdict_, b_.CreateZExt(a, i64_)));
+                Value* abit = b_.CreateShl(b_.CreateZExt(b_.CreateICmpNE(v, c8(SL_VERDICT_ALLOW)), i32_), c32(i));
+                b_.CreateStore(b_.CreateOr(b_.CreateLoad(i32_, amask), abit), amask);
+            } else if (canDeny) {
                 Value* v = b_.CreateLoad(i8_, b_.CreateInBoundsGEP(i8_, actVerdict_, b_.CreateZExt(a, i64_)));
                 BasicBlock* cont = BasicBlock::Create(ctx_, "allowed", f);
                 b_.CreateCondBr(b_.CreateICmpNE(v, c8(SL_VERDICT_ALLOW)), denied, cont);
@@ -654,7 +679,7 @@ private:
                 b_.CreateStore(b_.CreateSelect(b_.CreateICmpEQ(r, c32(SL_NONE)), b_.CreateLoad(i32_, route), r), route);
             }
         }
-        store(b_.CreateLoad(i32_, smask), res, offsetof(sl_result, stateful_mask));
+        storeMasks();
         // Output.
         Value* rt = b_.CreateLoad(i32_, route);
         BasicBlock* noRoute = BasicBlock::Create(ctx_, "noroute", f);
@@ -720,7 +745,7 @@ private:
         store(c8(SL_OUT_DROP), res, offsetof(sl_result, out_kind));
         b_.CreateBr(ret);
         b_.SetInsertPoint(denied);
-        store(b_.CreateLoad(i32_, smask), res, offsetof(sl_result, stateful_mask));
+        storeMasks();
         store(c8(SL_VERDICT_DENY), res, offsetof(sl_result, verdict));
         store(c8(SL_OUT_DROP), res, offsetof(sl_result, out_kind));
         b_.CreateBr(ret);
@@ -760,14 +785,14 @@ private:
                 ConstantAggregateZero::get(ArrayType::get(i8_, 3)), str(p.portName), fns[e].first,
                 fns[e].second, c32(layers.size()), lp}));
         }
-        StructType* ruleTy = StructType::get(ctx_, {ptr_, ptr_, ptr_, i32_, i32_, i32_, i32_, i32_, i32_, i64_, i8_, i8_, i8_, i8_, ArrayType::get(i8_, 4)});
+        StructType* ruleTy = StructType::get(ctx_, {ptr_, ptr_, ptr_, i32_, i32_, i32_, i32_, i32_, i32_, i64_, i8_, i8_, i8_, i8_, i8_, ArrayType::get(i8_, 3)});
         std::vector<Constant*> rules;
         for (const ir::RuleInfo& r : m_.rules) {
             rules.push_back(ConstantStruct::get(ruleTy, {str(r.layer), str(r.group), str(r.rule),
                 c32(r.layerIndex), c32(r.groupIndex), c32(r.ruleIndex), c32(r.priority),
                 c32(r.routeTable.value_or(SL_NONE)), c32(r.meter.value_or(SL_NONE)), c64(r.idleTimeoutMs),
                 c8(static_cast<uint8_t>(r.dir)), c8(r.verdict == lang::Verdict::Allow ? SL_VERDICT_ALLOW : SL_VERDICT_DENY),
-                c8(r.terminating), c8(r.stateful), ConstantAggregateZero::get(ArrayType::get(i8_, 4))}));
+                c8(r.terminating), c8(r.stateful), c8(r.log), ConstantAggregateZero::get(ArrayType::get(i8_, 3))}));
         }
         std::vector<Constant*> names;
         for (const std::string& n : m_.layerNames) names.push_back(str(n));

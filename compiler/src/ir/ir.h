@@ -103,6 +103,7 @@ struct RuleRef {
     uint32_t action = 0;    // index into Module::actions
     bool terminating = false;
     bool stateful = false;
+    bool log = false;
 };
 
 struct GroupIR {
@@ -120,6 +121,7 @@ struct LayerIR {
     std::string name;
     std::vector<GroupIR> groups;
     uint32_t defaultAction = 0;
+    bool audit = false;  // a deny is reported in sl_result.audit_mask and lets the packet on
 };
 
 struct NextHop {
@@ -149,7 +151,7 @@ struct RuleInfo {
     lang::Verdict verdict = lang::Verdict::Deny;
     std::optional<uint32_t> routeTable, meter;
     uint64_t idleTimeoutMs = 0;
-    bool terminating = false, stateful = false;
+    bool terminating = false, stateful = false, log = false;
 };
 
 struct Module {

@@ -162,6 +162,7 @@ Status buildModule(const lang::Policy& policy, Module& m) {
                     info.idleTimeoutMs = r.idleTimeoutMs;
                     info.terminating = r.terminating;
                     info.stateful = r.stateful;
+                    info.log = r.log;
                     m.rules.push_back(std::move(info));
                 }
             }
@@ -177,6 +178,7 @@ Status buildModule(const lang::Policy& policy, Module& m) {
             L.dir = dir;
             L.name = layer.name + "/" + lang::directionName(dir);
             L.defaultAction = internAction(programOf(layer.defaultFor(dir)));
+            L.audit = layer.audit;
             const auto& groups = layer.groupsFor(dir);
             for (uint32_t gi = 0; gi < groups.size(); ++gi) {
                 const lang::Group& g = groups[gi];
@@ -213,6 +215,7 @@ Status buildModule(const lang::Policy& policy, Module& m) {
                     ref.action = internAction(programOf(r.action));
                     ref.terminating = r.terminating;
                     ref.stateful = r.stateful;
+                    ref.log = r.log;
                     G.rules.push_back(ref);
                 }
                 finishTable(G.table);
@@ -399,6 +402,7 @@ uint64_t policyHash(const lang::Policy& p) {
     h.u(p.layers.size());
     for (const lang::Layer& l : p.layers) {
         h.s(l.name);
+        h.u(l.audit);
         for (int d = 0; d < 2; ++d) {
             h.action(l.defaultAction[d]);
             h.u(l.groups[d].size());
@@ -408,7 +412,7 @@ uint64_t policyHash(const lang::Policy& p) {
                 h.u(g.rules.size());
                 for (const lang::Rule& r : g.rules) {
                     h.s(r.name); h.u(r.priority); h.conds(r.conditions); h.action(r.action);
-                    h.u(r.terminating); h.u(r.stateful); h.u(r.idleTimeoutMs);
+                    h.u(r.terminating); h.u(r.stateful); h.u(r.idleTimeoutMs); h.u(r.log);
                 }
             }
         }

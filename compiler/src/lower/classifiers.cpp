@@ -269,6 +269,27 @@ Status selectClassifiers(Module& m, const compiler::CompileOptions& options) {
 
 std::string injectFault(Module& m, compiler::FaultInjection fault) {
     if (fault == compiler::FaultInjection::None) return {};
+    if (fault == compiler::FaultInjection::IgnoreAudit) {
+        std::string where;
+        for (LayerIR& L : m.layers) {
+            if (L.audit && where.empty()) where = L.name;
+            L.audit = false;
+        }
+        return where;
+    }
+    if (fault == compiler::FaultInjection::DropLog) {
+        std::string where;
+        for (LayerIR& L : m.layers) {
+            for (GroupIR& G : L.groups) {
+                for (RuleRef& r : G.rules) {
+                    if (r.log && where.empty()) where = G.table.name;
+                    r.log = false;
+                }
+            }
+        }
+        for (RuleInfo& info : m.rules) info.log = false;
+        return where;
+    }
     if (fault == compiler::FaultInjection::WrongAction) {
         // A rule bound to another (different, since actions are interned) program.
         if (m.actions.size() < 2) return {};

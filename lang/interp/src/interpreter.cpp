@@ -176,6 +176,15 @@ std::string Output::str(const Policy& policy) const {
     return "drop";
 }
 
+bool Result::logged() const {
+    return std::any_of(layers.begin(), layers.end(), [](const LayerStep& s) { return s.logged; });
+}
+
+bool Result::auditDenied() const {
+    return std::any_of(layers.begin(), layers.end(),
+                       [](const LayerStep& s) { return s.auditDeny; });
+}
+
 Interpreter::Interpreter(std::shared_ptr<const Policy> policy) : policy_(std::move(policy)) {}
 
 void Interpreter::clearSessions() {
@@ -265,6 +274,16 @@ Result Interpreter::evaluateHop(uint32_t portIndex, Direction dir, const Headers
         }
         const Action& action = winner ? winner->action : layer.defaultFor(dir);
         step.verdict = action.verdict;
+        step.logged = winner != nullptr && winner->log;
+        if (action.verdict == Verdict::Deny && layer.audit) {
+            // Audit: record the would-deny; the layer passes the packet on unchanged. A deny
+            // carries no transposition, route or meter, and cannot be stateful (E304).
+            step.auditDeny = true;
+            step.verdict = Verdict::Allow;
+            step.after = h;
+            result.layers.push_back(step);
+            continue;
+        }
         if (action.verdict == Verdict::Deny) {
             step.after = h;
             result.layers.push_back(step);

@@ -87,6 +87,8 @@ nlohmann::json layersJson(const Policy& policy, Direction dir, const Result& res
         s["session"] = step.viaSession;
         s["verdict"] = lang::verdictName(step.verdict);
         s["meter"] = nameOrNull(n.meter);
+        s["logged"] = step.logged;
+        s["audit_would_deny"] = step.auditDeny;
         s["headers"] = lang::formatPacketText(step.after);
         layers.push_back(std::move(s));
     }
@@ -120,6 +122,8 @@ std::string resultToJson(const Policy& policy, uint32_t port, Direction dir,
     j["fields"] = fieldsJson(result.headers);
     j["layers"] = layersJson(policy, dir, result);
     j["drop_reason"] = dropReasonJson(result.output, result.dropReason);
+    j["logged"] = result.logged();
+    j["audit_would_deny"] = result.auditDenied();
     return dump(j);
 }
 
@@ -135,6 +139,13 @@ std::string pathToJson(const Policy& policy, std::optional<uint32_t> port, Direc
     j["layers"] = path.hops.empty() ? nlohmann::json::array()
                                     : layersJson(policy, path.hops[0].dir, path.hops[0].result);
     j["drop_reason"] = dropReasonJson(path.output, path.dropReason);
+    bool logged = false, audited = false;
+    for (const Hop& hop : path.hops) {
+        logged = logged || hop.result.logged();
+        audited = audited || hop.result.auditDenied();
+    }
+    j["logged"] = logged;
+    j["audit_would_deny"] = audited;
     nlohmann::json hops = nlohmann::json::array();
     for (const Hop& hop : path.hops) {
         nlohmann::json h;
@@ -173,6 +184,8 @@ std::string resultToText(const Policy& policy, uint32_t port, Direction dir,
             out << "default";
         }
         out << " -> " << lang::verdictName(step.verdict);
+        if (step.auditDeny) out << " (audit: would deny)";
+        if (step.logged) out << ", logged";
         if (!n.meter.empty()) out << ", meter " << n.meter;
         out << "\n";
         if (step.verdict == Verdict::Allow) {

@@ -28,7 +28,7 @@ layer acl {
     out {
         // block the metadata service
         group block priority 10 {
-            rule no_metadata priority 1 match dst_ip 169.254.169.254 action deny terminating;
+            rule no_metadata priority 1 match dst_ip 169.254.169.254 action deny terminating log;
         }
         group sg priority 20 match src_ip 10.1.0.0/16 {
             rule web_out priority 10 match proto tcp dst_port WEB action allow stateful idle 5m;

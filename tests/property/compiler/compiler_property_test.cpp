@@ -99,16 +99,17 @@ TEST(CompilerProperty, FixedSeedsAgree) {
     }
 }
 
-TEST(CompilerProperty, HarnessDetectsBrokenCode) {
-    // The same comparison must flag generated code built from a deliberately broken lowering.
+// How many (packet, port, direction) results of code built with `fault` the comparison flags.
+size_t mismatchesWith(compiler::FaultInjection fault) {
     size_t mismatches = 0;
     for (uint64_t seed = 1; seed <= 40 && mismatches == 0; ++seed) {
         std::mt19937_64 rng(seed);
         auto policy = testing::randomPolicy(rng);
         compiler::CompileOptions broken;
-        broken.fault = compiler::FaultInjection::ShiftBound;
+        broken.fault = fault;
         auto compiled = compiler::compile(*policy, broken);
-        ASSERT_TRUE(compiled.ok());
+        EXPECT_TRUE(compiled.ok());
+        if (!compiled.ok()) return 0;
         interp::Interpreter interp(policy);
         for (int i = 0; i < 500; ++i) {
             lang::Headers h = testing::randomPacket(rng, *policy);
@@ -124,7 +125,15 @@ TEST(CompilerProperty, HarnessDetectsBrokenCode) {
             }
         }
     }
-    EXPECT_GT(mismatches, 0u);
+    return mismatches;
+}
+
+TEST(CompilerProperty, HarnessDetectsBrokenCode) {
+    // The same comparison must flag generated code built from a deliberately broken lowering:
+    // a classifier bound, audit layers lowered as ordinary ones, `log` flags lost.
+    EXPECT_GT(mismatchesWith(compiler::FaultInjection::ShiftBound), 0u);
+    EXPECT_GT(mismatchesWith(compiler::FaultInjection::IgnoreAudit), 0u) << "audit lost unnoticed";
+    EXPECT_GT(mismatchesWith(compiler::FaultInjection::DropLog), 0u) << "log bits lost unnoticed";
 }
 
 }  // namespace

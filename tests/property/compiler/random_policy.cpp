@@ -152,11 +152,14 @@ std::shared_ptr<lang::Policy> randomPolicy(std::mt19937_64& rng, const RandomPol
         }
         p->routeTables.push_back(rt);
     }
-    p->ecmpGroups.push_back({"fw", {}, {}, {}, {}});
+    // One member, as the front end requires (E308): an empty group is no valid policy, and the
+    // runtime, having no member to pick, drops what the interpreter sends to the group.
+    p->ecmpGroups.push_back({"fw", {{"fw1", lang::IpAddr::v4(0xc0a80015), 1, {}}}, {}, {}, {}});
     int nLayers = static_cast<int>(uni(rng, 1, 3));
     for (int l = 0; l < nLayers; ++l) {
         lang::Layer layer;
         layer.name = "L" + std::to_string(l);
+        layer.audit = coin(rng, 0.2);  // audit mode: would-denies go on (docs/language.md)
         for (int d = 0; d < 2; ++d) {
             layer.defaultAction[d].verdict = coin(rng, 0.6) ? lang::Verdict::Allow : lang::Verdict::Deny;
             int nGroups = static_cast<int>(uni(rng, 0, 3));
@@ -189,6 +192,7 @@ std::shared_ptr<lang::Policy> randomPolicy(std::mt19937_64& rng, const RandomPol
                     rule.terminating = coin(rng, 0.3);
                     rule.action = randomAction(rng, *p, false);
                     rule.stateful = rule.action.verdict == lang::Verdict::Allow && coin(rng, 0.15);
+                    rule.log = coin(rng, 0.25);
                     grp.rules.push_back(std::move(rule));
                 }
                 layer.groups[d].push_back(std::move(grp));

@@ -117,7 +117,8 @@ RC_GTEST_PROP(TranslationValidation, CatchesFaultsInRandomPolicies, ()) {
     auto policy = testing::randomPolicy(rng, {20, SLUICE_RC_CASES > 20});
     compiler::CompileOptions broken;
     broken.fault = *rc::gen::element(compiler::FaultInjection::DropLeafRow, compiler::FaultInjection::ShiftBound,
-                                     compiler::FaultInjection::WrongAction);
+                                     compiler::FaultInjection::WrongAction, compiler::FaultInjection::IgnoreAudit,
+                                     compiler::FaultInjection::DropLog);
     bool boxes = *rc::gen::arbitrary<bool>();
     auto report = compiler::validateTranslation(*policy, broken, {boxes});
     RC_ASSERT(report.ok());

@@ -1,7 +1,7 @@
 // Property: for random small policies (layers, priority and lpm groups, group conditions,
-// terminating rules, rewrites, encap/decap, route tables) and random packets, the Z3 encoding
-// evaluated on the concrete packet gives the interpreter's verdict, output, final headers and
-// deciding group/rule of every evaluated layer.
+// terminating rules, rewrites, encap/decap, route tables, audit layers) and random packets, the
+// Z3 encoding evaluated on the concrete packet gives the interpreter's verdict, output, final
+// headers, deciding group/rule and audit would-deny of every evaluated layer.
 #include <gtest/gtest.h>
 #include <rapidcheck.h>
 #include <rapidcheck/gtest.h>
@@ -152,6 +152,7 @@ std::shared_ptr<lang::Policy> randomPolicy(Gen& g) {
     for (int l = 0; l < nlayers; ++l) {
         lang::Layer layer;
         layer.name = "l" + std::to_string(l);
+        layer.audit = g.coin(30);
         for (int d = 0; d < 2; ++d) {
             layer.defaultAction[d].verdict = g.coin(60) ? lang::Verdict::Allow : lang::Verdict::Deny;
             int ngroups = g.pick(0, 3);
@@ -224,8 +225,10 @@ std::string disagreement(const std::shared_ptr<lang::Policy>& policy, uint32_t p
     if (got.outputKind != static_cast<uint8_t>(want.output.kind)) return "output";
     if (want.verdict == lang::Verdict::Allow && !(got.headers == want.headers)) return "headers";
     if (got.layers.size() != want.layers.size()) return "layer count";
-    for (size_t i = 0; i < got.layers.size(); ++i)
+    for (size_t i = 0; i < got.layers.size(); ++i) {
         if (got.layers[i].rule != want.layers[i].rule) return "layer rule";
+        if (got.layers[i].auditDeny != want.layers[i].auditDeny) return "audit";
+    }
     return "";
 }
 
@@ -277,6 +280,7 @@ void checkAgreement(uint32_t seed) {
             RC_ASSERT(got.layers[i].rule == want.layers[i].rule);
             if (got.layers[i].rule) RC_ASSERT(got.layers[i].group == want.layers[i].group);
             RC_ASSERT(got.layers[i].verdict == want.layers[i].verdict);
+            RC_ASSERT(got.layers[i].auditDeny == want.layers[i].auditDeny);
         }
     }
 }
@@ -313,6 +317,19 @@ TEST(VerifierEncoding, HarnessDetectsBrokenEncoding) {
         }
     }
     EXPECT_GT(mismatches, 0u) << "ignoring terminating rules went unnoticed";
+    size_t auditMismatches = 0;
+    for (uint32_t seed = 1; seed <= 200 && auditMismatches == 0; ++seed) {
+        Gen g(seed);
+        auto policy = randomPolicy(g);
+        for (int k = 0; k < 8; ++k) {
+            lang::Headers pkt = randomPacket(g);
+            auto port = static_cast<uint32_t>(g.pick(0, static_cast<int>(policy->ports.size()) - 1));
+            Direction dir = g.coin() ? Direction::In : Direction::Out;
+            auditMismatches +=
+                !disagreement(policy, port, dir, pkt, EncodingFault::IgnoreAudit).empty();
+        }
+    }
+    EXPECT_GT(auditMismatches, 0u) << "audit layers that drop their would-denies went unnoticed";
     size_t bad = 0, badCorrect = 0;
     Gen g(7);
     for (int k = 0; k < 64; ++k) {

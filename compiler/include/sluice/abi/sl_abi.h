@@ -13,6 +13,8 @@
  *    `burst` writes out[0..n). Both are pure functions of their input: no state, no allocation,
  *    no locks, safe to call from any number of lcores at once. Stateful rules are reported in
  *    sl_result.stateful_mask; creating session pairs is the caller's job (DESIGN.md 3, 4).
+ *    Likewise `log` rules (log_mask) and audit would-denies (audit_mask) are reported; writing
+ *    flow-log events is the caller's job.
  *  - A policy descriptor (sl_policy_desc) lists the entry points and names every rule. In an
  *    AOT object it is the global `<prefix>_policy`; under the JIT it is returned by
  *    sluice::compiler::CompiledPolicy::descriptor().
@@ -26,7 +28,7 @@
 extern "C" {
 #endif
 
-#define SL_ABI_VERSION 1u
+#define SL_ABI_VERSION 2u
 
 /* Most layers a port may have; sl_result.step_rule has one slot per layer walked. */
 #define SL_MAX_STEPS 32u
@@ -80,6 +82,10 @@ typedef struct sl_result {
     uint32_t stateful_mask; /* bit i: step i's winning rule is `stateful` */
     sl_ip out_addr;       /* next-hop address for HOST / GATEWAY */
     uint32_t step_rule[SL_MAX_STEPS]; /* global rule id (sl_rule_info index) or SL_NO_RULE */
+    /* ABI 2: */
+    uint32_t log_mask;   /* bit i: step i's winning rule has the `log` flag */
+    uint32_t audit_mask; /* bit i: step i is an audit layer whose result would have denied
+                            (the packet went on as if that layer had allowed it) */
 } sl_result;
 
 typedef void (*sl_pipeline_fn)(const sl_meta *in, sl_result *out);
@@ -98,7 +104,8 @@ typedef struct sl_rule_info {
     uint8_t direction;                /* enum sl_direction */
     uint8_t verdict;                  /* enum sl_verdict */
     uint8_t terminating, stateful;
-    uint8_t pad[4];
+    uint8_t log;                      /* ABI 2: the rule has the `log` flag */
+    uint8_t pad[3];
 } sl_rule_info;
 
 /* One (port, direction) pipeline. */

@@ -34,6 +34,8 @@ enum class FaultInjection : uint8_t {
     DropLeafRow,   // a tree leaf / linear table loses a row; a hash slot / interval is cleared
     ShiftBound,    // one row's interval bound moves by one
     WrongAction,   // a rule's action index points at another action (or the default's)
+    IgnoreAudit,   // audit layers lowered as ordinary layers (their would-denies drop)
+    DropLog,       // `log` flags lost in the lowering (log_mask and sl_rule_info.log stay 0)
 };
 
 // Translation validation of one lowered module (see validate.h for the Z3/box validator).

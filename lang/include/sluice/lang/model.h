@@ -83,6 +83,7 @@ struct Rule {
     bool terminating = false;
     bool stateful = false;
     uint64_t idleTimeoutMs = 0;  // stateful only; 0 = the runtime default
+    bool log = false;  // `log`: the runtime writes a flow-log event when this rule decides
     SourceRange range;
 };
 
@@ -102,6 +103,11 @@ struct Layer {
     std::string name;
     std::vector<Group> groups[2];  // indexed by Direction; sorted by priority
     Action defaultAction[2];       // indexed by Direction; verdict only
+    // `audit;`: when the layer's result (a rule or the default) denies, the packet goes on as
+    // if the layer had allowed it with no transposition, route or meter, and the would-deny
+    // is recorded (interp::LayerStep::auditDeny). docs/language.md "Audit mode".
+    bool audit = false;
+    SourceRange auditRange;  // where `audit;` is written (when audit)
     SourceRange range;
 
     const std::vector<Group>& groupsFor(Direction d) const {

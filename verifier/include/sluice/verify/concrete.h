@@ -14,6 +14,7 @@ struct EncodedLayerStep {
     std::optional<uint32_t> group;  // deciding group (none: the layer default)
     std::optional<uint32_t> rule;
     lang::Verdict verdict = lang::Verdict::Deny;
+    bool auditDeny = false;  // an audit layer let a would-deny through
 };
 
 struct EncodedResult {
@@ -31,6 +32,7 @@ enum class EncodingFault : uint8_t {
     None,
     IgnoreTerminating,  // a terminating winner does not end its layer
     IllFormedPackets,   // the universe admits fields a protocol does not carry
+    IgnoreAudit,        // audit layers drop what they would deny
 };
 
 // Builds the symbolic pipeline of `port` in `dir`, fixes the packet to `packet` and reads the

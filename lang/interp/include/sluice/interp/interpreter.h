@@ -22,6 +22,11 @@ struct LayerStep {
     std::optional<uint32_t> group;     // index into the layer's groups for the direction
     std::optional<uint32_t> rule;      // index into that group's rules
     bool viaSession = false;           // matched a stateful session pair; rules skipped
+    // The winning rule has the `log` flag (the runtime writes a flow-log event).
+    bool logged = false;
+    // An audit layer (Layer::audit) whose result denied: recorded here, and the layer let the
+    // packet go on as an allow with no transposition, route or meter (`verdict` is Allow).
+    bool auditDeny = false;
     Verdict verdict = Verdict::Deny;
     Headers after;                     // metadata leaving the layer
     std::optional<uint32_t> meter;     // index into Policy::meters when the action meters
@@ -45,6 +50,11 @@ struct Result {
     Output output;
     std::vector<LayerStep> layers;    // layers evaluated, in traversal order
     std::string dropReason;           // "layer acl", "no route", ... when dropped
+
+    // Whether a logged rule decided at some layer, and whether an audit layer would have
+    // denied (what makes the runtime write a flow-log event besides `all_drops`).
+    bool logged() const;
+    bool auditDenied() const;
 };
 
 class Interpreter {

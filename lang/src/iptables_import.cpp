@@ -2,12 +2,14 @@
 //
 // Three steps: read each file into tables of chains of rules (conditions as unions of value
 // spans per field, so that inlining a user chain is an intersection); flatten INPUT and OUTPUT
-// per port into first-match lists, inlining -j/-g chains and noting ESTABLISHED rules; print
-// one layer per port, allow rules stateful where the opposite chain accepts ESTABLISHED.
+// per port into first-match lists, inlining -j/-g chains and noting ESTABLISHED rules; turn
+// each LOG rule into logged copies of what follows it (expandLogs); print one layer per port,
+// allow rules stateful where the opposite chain accepts ESTABLISHED.
 #include "sluice/lang/iptables.h"
 
 #include <algorithm>
 #include <array>
+#include <functional>
 #include <map>
 #include <set>
 #include <sstream>
@@ -95,7 +97,7 @@ ValueSet single(u128 lo, u128 hi) {
 // ---------------------------------------------------------------------------------------------
 // The files' model.
 
-enum class Target { None, Accept, Drop, Reject, Return, Jump, Goto };
+enum class Target { None, Accept, Drop, Reject, Return, Jump, Goto, Log };
 
 struct Rule {
     uint32_t file = 0;
@@ -109,6 +111,10 @@ struct Rule {
     SourceRange ifaceRange;
     bool established = false;  // --ctstate ESTABLISHED/RELATED only: never a first packet
     uint64_t limitPps = 0;     // -m limit, as a meter rate
+    // -m limit seen, and why it cannot be a meter (decided once the target is known: a rate
+    // on a LOG rule limits log lines only and is left out whatever it is).
+    bool limit = false;
+    std::optional<std::pair<SourceRange, std::string>> limitProblem;
     Target target = Target::None;
     std::string jumpChain;
     SourceRange range;  // the whole line
@@ -767,18 +773,26 @@ private:
                     error(range(lineNo, *v), "bad rate '" + v->text + "' (expected N/second|minute|hour|day)");
                     return;
                 }
+                rule.limit = true;
                 if (*n % per != 0) {
-                    unmappable(rule, range(lineNo, *v),
-                               "rate '" + v->text +
-                                   "' cannot be imported: meters count whole packets per second");
+                    if (!rule.limitProblem) {
+                        rule.limitProblem.emplace(
+                            range(lineNo, *v),
+                            "rate '" + v->text +
+                                "' cannot be imported: meters count whole packets per second");
+                    }
                 } else {
                     rule.limitPps = *n / per;
                 }
             } else if (o == "--limit-burst") {
                 const Token* v = need(i++);
                 if (!v) return;
-                unmappable(rule, range(lineNo, tok),
-                           "'--limit-burst' cannot be imported: a meter's burst is a size in bytes");
+                rule.limit = true;
+                if (!rule.limitProblem) {
+                    rule.limitProblem.emplace(
+                        range(lineNo, tok),
+                        "'--limit-burst' cannot be imported: a meter's burst is a size in bytes");
+                }
             } else if (o == "--comment") {
                 if (!need(i++)) return;
             } else if (o == "--src-range" || o == "--dst-range") {
@@ -802,10 +816,13 @@ private:
                 } else if (file_.filter.count(target) && !isBuiltin(target)) {
                     rule.target = jump ? Target::Jump : Target::Goto;
                     rule.jumpChain = target;
-                } else if (target == "LOG" || target == "NFLOG" || target == "ULOG") {
+                } else if (target == "LOG" || target == "NFLOG") {
+                    // Target options (--log-prefix, --nflog-group, ...) only shape the log line.
+                    rule.target = Target::Log;
+                } else if (target == "ULOG") {
                     unmappable(rule, range(lineNo, *v),
-                               "target " + target +
-                                   " cannot be imported yet: Sluice has no flow-log action");
+                               "target ULOG cannot be imported (LOG and NFLOG can: they become "
+                               "the flow-log flag)");
                 } else if (isBuiltin(target)) {
                     error(range(lineNo, *v), "cannot jump to built-in chain '" + target + "'");
                     return;
@@ -848,6 +865,15 @@ private:
             error(rule.range, "ICMP type matches need '-p icmp' or '-p icmpv6'");
             return;
         }
+        if (rule.limit && rule.target == Target::Log && !rule.unmappable) {
+            // A rate on a LOG rule limits log lines, not traffic: flow logs are per flow.
+            diags_.report(DiagKind::ImportApproximate, rule.range,
+                          "'-m limit' on a LOG rule is not imported: the flow log records each "
+                          "new flow once, bounded by the runtime's rings, not by this rate");
+            rule.limitPps = 0;
+            rule.limitProblem.reset();
+        }
+        if (rule.limitProblem) unmappable(rule, rule.limitProblem->first, rule.limitProblem->second);
         if (rule.limitPps && rule.target != Target::Accept && !rule.unmappable) {
             unmappable(rule, rule.range, "'-m limit' is imported as a meter only on ACCEPT rules");
         }
@@ -898,7 +924,14 @@ struct FlatRule {
     std::vector<const Rule*> via;        // the -j/-g rules that led here
     uint64_t limitPps = 0;
     std::string policyChain;             // set when the rule is a chain policy
+    bool logMarker = false;              // a LOG rule before expandLogs (no verdict)
+    bool log = false;                    // the imported rule has the `log` flag
+    const Rule* loggedBy = nullptr;      // the LOG rule that made this logged copy
 };
+
+std::vector<FlatRule> expandLogs(std::vector<FlatRule> rules, bool policyAllow,
+                                 const std::string& policyChain,
+                                 const std::function<void(const Rule&, const std::string&)>& report);
 
 struct PortPlan {
     std::string name;
@@ -923,6 +956,10 @@ public:
         failed_ = false;
         std::vector<const Rule*> via;
         walk(it->second, Alts{Conds{}}, via, out);
+        if (!failed_) {
+            out = expandLogs(std::move(out), root_->policyAccept, root_->name,
+                             [&](const Rule& r, const std::string& why) { report(r, r.range, why); });
+        }
         sawEstablished = established_;
         failed = failed_;
         return out;
@@ -983,6 +1020,15 @@ private:
             switch (r.target) {
                 case Target::None:
                     break;  // a counting rule: no effect on the verdict
+                case Target::Log: {
+                    FlatRule f;
+                    f.alts = std::move(next);
+                    f.logMarker = true;
+                    f.origin = &r;
+                    f.via = via;
+                    if (!push(std::move(f), out)) return false;
+                    break;
+                }
                 case Target::Accept:
                 case Target::Drop:
                 case Target::Reject: {
@@ -1061,6 +1107,92 @@ private:
 };
 
 // ---------------------------------------------------------------------------------------------
+// LOG rules. iptables LOG does not decide; Sluice `log` is a flag of the deciding rule. Under
+// first match, a LOG rule with match M followed by the rules R1..Rn and the chain policy P is
+// the same as: the rules (Ri AND M) with `log` (empty intersections left out), then M with P's
+// verdict and `log`, then R1..Rn. The logged copies stop at the first Ri that covers M (nothing
+// of M is left for later rules or the policy), and an Ri inside M is left out (its logged copy
+// decides all of it), so "LOG M; DROP M" is one logged drop. Rules are expanded from the last
+// LOG rule to the first, so that each LOG sees the rules after it as they will be printed.
+
+bool sameSet(const ValueSet& a, const ValueSet& b) {
+    if (a.any != b.any || a.spans.size() != b.spans.size()) return false;
+    for (size_t i = 0; i < a.spans.size(); ++i) {
+        if (a.spans[i].lo != b.spans[i].lo || a.spans[i].hi != b.spans[i].hi) return false;
+    }
+    return true;
+}
+
+// Structural equality; a false "different" only costs a redundant rule.
+bool sameAlts(const Alts& a, const Alts& b) {
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i) {
+        for (size_t f = 0; f < kFields; ++f) {
+            if (!sameSet(a[i].f[f], b[i].f[f])) return false;
+        }
+    }
+    return true;
+}
+
+// `report(rule, why)` is called for a LOG rule whose expansion cannot be expressed; that LOG
+// is then left out and the rules after it stay as they are.
+std::vector<FlatRule> expandLogs(std::vector<FlatRule> rules, bool policyAllow,
+                                 const std::string& policyChain,
+                                 const std::function<void(const Rule&, const std::string&)>& report) {
+    std::vector<FlatRule> tail;  // the rules after the current position, expanded
+    for (size_t k = rules.size(); k-- > 0;) {
+        FlatRule& r = rules[k];
+        if (!r.logMarker) {
+            tail.insert(tail.begin(), std::move(r));
+            continue;
+        }
+        const Alts& m = r.alts;
+        std::vector<FlatRule> logged;
+        bool covered = false;
+        bool expressible = true;
+        for (const FlatRule& later : tail) {
+            Alts x = intersect(later.alts, m);
+            if (x.empty()) continue;
+            if (x.size() > kMaxAlternatives) {
+                report(*r.origin, "logging this rule would need a rule of more than " +
+                                      std::to_string(kMaxAlternatives) + " alternatives");
+                expressible = false;
+                break;
+            }
+            FlatRule copy = later;
+            copy.alts = std::move(x);
+            copy.log = true;
+            copy.loggedBy = r.origin;
+            covered = sameAlts(copy.alts, m);
+            logged.push_back(std::move(copy));
+            if (covered) break;
+        }
+        if (expressible && logged.size() + tail.size() + 1 > kMaxFlatRules) {
+            report(*r.origin, "logging this rule would expand the chain into more than " +
+                                  std::to_string(kMaxFlatRules) + " rules");
+            expressible = false;
+        }
+        if (!expressible) continue;
+        if (!covered) {
+            FlatRule policy;
+            policy.alts = m;
+            policy.allow = policyAllow;
+            policy.origin = r.origin;
+            policy.via = r.via;
+            policy.policyChain = policyChain;
+            policy.log = true;
+            policy.loggedBy = r.origin;
+            logged.push_back(std::move(policy));
+        }
+        for (FlatRule& later : tail) {
+            if (!sameAlts(intersect(later.alts, m), later.alts)) logged.push_back(std::move(later));
+        }
+        tail = std::move(logged);
+    }
+    return tail;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Printing.
 
 std::string spanText(Field field, const Span& s, Family family) {
@@ -1122,6 +1254,10 @@ std::string commentText(const std::string& path, const FlatRule& f) {
     }
     for (auto it = f.via.rbegin(); it != f.via.rend(); ++it) {
         out += " (via line " + std::to_string((*it)->line) + ")";
+    }
+    if (f.loggedBy) {
+        out += f.origin == f.loggedBy ? " (then the chain policy)" : "";
+        out += " (logged by line " + std::to_string(f.loggedBy->line) + ")";
     }
     // Comments end at the line's end; iptables comments could hold anything.
     for (char& ch : out) {
@@ -1276,6 +1412,7 @@ std::optional<std::string> importIptables(const std::vector<IptablesInput>& inpu
                             }
                             if (stateful) body << " stateful";
                         }
+                        if (f.log) body << " log";
                         body << ";\n";
                     }
                 }

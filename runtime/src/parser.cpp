@@ -220,43 +220,4 @@ bool parseFast6(const uint8_t* d, uint32_t len, uint16_t ingress, bool fromUplin
     return fast::parse6(d, len, ingress, fromUplink, key, lay);
 }
 
-const char* dropReasonName(DropReason reason) {
-    static constexpr const char* kNames[] = {
-        "none",
-        "truncated_ethernet",
-        "truncated_vlan",
-        "too_many_vlans",
-        "unsupported_ethertype",
-        "truncated_ipv4",
-        "bad_ipv4_header",
-        "bad_ipv4_length",
-        "ip_fragment",
-        "truncated_ipv6",
-        "bad_ipv6_length",
-        "unsupported_ipv6_extension",
-        "truncated_tcp",
-        "bad_tcp_header",
-        "truncated_udp",
-        "bad_udp_length",
-        "truncated_icmp",
-        "truncated_arp",
-        "bad_arp",
-        "truncated_vxlan",
-        "bad_vxlan",
-        "policy_deny",
-        "no_route",
-        "no_local_port",
-        "not_for_this_host",
-        "session_table_full",
-        "tcp_invalid_state",
-        "arp_not_answered",
-        "encap_failed",
-        "tx_full",
-        "slow_path_error",
-    };
-    static_assert(sizeof(kNames) / sizeof(kNames[0]) == kDropReasonCount);
-    auto i = static_cast<size_t>(reason);
-    return i < kDropReasonCount ? kNames[i] : "unknown";
-}
-
 }  // namespace sluice::rt

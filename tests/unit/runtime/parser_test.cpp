@@ -4,6 +4,8 @@
 
 #include <cstring>
 #include <random>
+#include <set>
+#include <string>
 
 #include "frames.h"
 #include "sluice/runtime/flow.h"
@@ -94,6 +96,24 @@ TEST(RuntimeParser, MalformedFramesHaveReasons) {
     vx[14 + 28] = 0;  // VXLAN I flag clear
     EXPECT_EQ(parseFrame(vx.data(), static_cast<uint32_t>(vx.size()), kUplinkIngress, true, k, lay), DropReason::BadVxlan);
     EXPECT_STREQ(dropReasonName(DropReason::BadVxlan), "bad_vxlan");
+}
+
+// drop_reasons.def is the one list: every reason has a distinct snake_case name and a summary,
+// and the stable names counters and flow logs key on are where they were.
+TEST(RuntimeDropReasons, OneListGivesEveryReasonANameAndASummary) {
+    std::set<std::string> names;
+    for (size_t r = 0; r < kDropReasonCount; ++r) {
+        std::string name = dropReasonName(static_cast<DropReason>(r));
+        EXPECT_NE(name, "unknown") << r;
+        EXPECT_EQ(name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_"), std::string::npos) << name;
+        EXPECT_TRUE(names.insert(name).second) << "duplicate " << name;
+        EXPECT_GT(std::strlen(dropReasonSummary(static_cast<DropReason>(r))), 5u) << name;
+    }
+    EXPECT_STREQ(dropReasonName(DropReason::None), "none");
+    EXPECT_STREQ(dropReasonName(DropReason::PolicyDeny), "policy_deny");
+    EXPECT_STREQ(dropReasonName(DropReason::SlowPathError), "slow_path_error");
+    EXPECT_EQ(static_cast<size_t>(DropReason::SlowPathError) + 1, kDropReasonCount);
+    EXPECT_STREQ(dropReasonName(DropReason::Count), "unknown");
 }
 
 TEST(RuntimeParser, ReplyKeyPairsEcho) {

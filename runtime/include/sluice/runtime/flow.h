@@ -84,45 +84,18 @@ struct PacketLayout {
     bool isArp = false;
 };
 
-// Why a packet was dropped. Stable names (dropReasonName) appear in counters and Prometheus.
+// Why a packet was dropped: the list is drop_reasons.def. Stable names (dropReasonName) appear
+// in counters, Prometheus, traces and flow-log events.
 enum class DropReason : uint8_t {
-    None = 0,
-    // parser
-    TruncatedEthernet,
-    TruncatedVlan,
-    TooManyVlans,
-    UnsupportedEtherType,
-    TruncatedIpv4,
-    BadIpv4Header,
-    BadIpv4Length,
-    IpFragment,
-    TruncatedIpv6,
-    BadIpv6Length,
-    UnsupportedIpv6Extension,
-    TruncatedTcp,
-    BadTcpHeader,
-    TruncatedUdp,
-    BadUdpLength,
-    TruncatedIcmp,
-    TruncatedArp,
-    BadArp,
-    TruncatedVxlan,
-    BadVxlan,
-    // pipeline and forwarding
-    PolicyDeny,
-    NoRoute,
-    NoLocalPort,
-    NotForThisHost,
-    SessionTableFull,
-    TcpInvalidState,
-    ArpNotAnswered,
-    EncapFailed,
-    TxFull,
-    SlowPathError,
+#define SLUICE_DROP_REASON(name, text, summary) name,
+#include "sluice/runtime/drop_reasons.def"
     Count
 };
 inline constexpr size_t kDropReasonCount = static_cast<size_t>(DropReason::Count);
+// "policy_deny", ...; "unknown" out of range.
 const char* dropReasonName(DropReason reason);
+// One line saying what happened (Prometheus HELP, docs).
+const char* dropReasonSummary(DropReason reason);
 
 // Parses one frame. `fromUplink` enables VXLAN decoding (UDP to port 4789): the key then holds
 // the tunnel (vni, outer addresses) and the inner headers. Returns DropReason::None on success;

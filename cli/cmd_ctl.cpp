@@ -1,6 +1,9 @@
-// `sluice ctl stats|sessions|trace|flush|reload|rollback|history|save`: talk to a running `sluice run` over its control
+// `sluice ctl stats|sessions|trace|flush|reload|rollback|history|save|monitor`: talk to a running `sluice run` over its control
 // socket (--socket, $SLUICE_CTL_SOCKET, or /run/sluice/sluice.sock).
+#include <chrono>
+#include <csignal>
 #include <cstdlib>
+#include <thread>
 #include <filesystem>
 #include <iostream>
 #include <optional>
@@ -24,6 +27,9 @@ struct CtlOptions {
     bool force = false;
     bool dryRun = false;
     std::string expect;
+    std::string verdict;     // monitor
+    uint64_t maxEvents = 0;  // monitor: stop after this many decisions (0: until interrupted)
+    double seconds = 0;      // monitor: stop after this long (0: until interrupted)
 };
 
 constexpr int kRequestTimeoutMs = 10000;  // an ordinary request: stats, sessions, trace
@@ -109,9 +115,71 @@ int sendReload(const CtlOptions& o, nlohmann::json request) {
     return code;
 }
 
+volatile std::sig_atomic_t gMonitorStop = 0;
+void onMonitorSignal(int) { gMonitorStop = 1; }
+
+// `ctl monitor`: subscribes, then takes the decisions the daemon buffered for it every 100 ms
+// (each take an ordinary request with its own deadline) and prints them, until interrupted
+// (SIGINT/SIGTERM), --count or --seconds; then unsubscribes. Lines the daemon had to drop
+// because this client was too slow are reported (stderr; a JSON line with --json).
+int monitor(const CtlOptions& o) {
+    nlohmann::json sub = {{"cmd", "monitor"}, {"op", "subscribe"}, {"port", o.port},
+                          {"verdict", o.verdict}, {"format", o.json ? "json" : "text"}};
+    auto out = exchange(o, sub, kRequestTimeoutMs);
+    if (!out) return kExitInputError;
+    auto id = nlohmann::json::parse(*out, nullptr, false);
+    if (!id.is_object() || !id.contains("id") || !id["id"].is_number_unsigned()) {
+        std::cerr << "sluice ctl: error: malformed reply from the daemon\n";
+        return kExitInputError;
+    }
+    uint64_t monitorId = id["id"].get<uint64_t>();
+    gMonitorStop = 0;
+    std::signal(SIGINT, onMonitorSignal);
+    std::signal(SIGTERM, onMonitorSignal);
+    auto start = std::chrono::steady_clock::now();
+    uint64_t shown = 0;
+    int code = kExitOk;
+    while (!gMonitorStop) {
+        auto taken = exchange(o, {{"cmd", "monitor"}, {"op", "take"}, {"id", monitorId}},
+                              kRequestTimeoutMs);
+        if (!taken) {
+            code = kExitInputError;
+            break;
+        }
+        auto t = nlohmann::json::parse(*taken, nullptr, false);
+        std::string lines = t.is_object() ? t.value("lines", std::string()) : std::string();
+        uint64_t lost = t.is_object() ? t.value("lost", uint64_t{0}) : 0;
+        if (lost > 0) {
+            if (o.json) {
+                std::cout << nlohmann::json({{"schema_version", 1}, {"lost", lost}}).dump() << "\n";
+            }
+            std::cerr << "sluice ctl monitor: " << lost
+                      << " decisions lost (this client read too slowly)\n";
+        }
+        size_t at = 0;
+        while (at < lines.size() && !(o.maxEvents && shown >= o.maxEvents)) {
+            size_t nl = lines.find('\n', at);
+            if (nl == std::string::npos) nl = lines.size();
+            std::cout << lines.substr(at, nl - at) << "\n";
+            at = nl + 1;
+            ++shown;
+        }
+        std::cout.flush();
+        if (o.maxEvents && shown >= o.maxEvents) break;
+        if (o.seconds > 0 && std::chrono::steady_clock::now() - start >=
+                                 std::chrono::duration<double>(o.seconds))
+            break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    std::signal(SIGINT, SIG_DFL);
+    std::signal(SIGTERM, SIG_DFL);
+    (void)exchange(o, {{"cmd", "monitor"}, {"op", "stop"}, {"id", monitorId}}, kRequestTimeoutMs);
+    return code;
+}
+
 void setupCtl(CLI::App& app, int& exitCode) {
     auto o = std::make_shared<CtlOptions>();
-    auto* ctl = app.add_subcommand("ctl", "Control a running vSwitch (stats, sessions, trace, flush, reload, rollback, history, save)");
+    auto* ctl = app.add_subcommand("ctl", "Control a running vSwitch (stats, sessions, trace, flush, reload, rollback, history, save, monitor)");
     ctl->add_option("--socket", o->socket, "Control socket (default $SLUICE_CTL_SOCKET or /run/sluice/sluice.sock)");
     ctl->require_subcommand(1);
 
@@ -172,6 +240,16 @@ void setupCtl(CLI::App& app, int& exitCode) {
         exitCode = sendReload(*o, {{"cmd", "rollback"}, {"force", o->force},
                                    {"dry_run", o->dryRun}, {"expect", e}});
     });
+
+    auto* mon = ctl->add_subcommand(
+        "monitor", "Stream live decisions of logged rules, audit layers and (all_drops) drops");
+    mon->add_option("--port", o->port, "Only decisions of this port's pipelines");
+    mon->add_option("--verdict", o->verdict, "Only allow or deny decisions")
+        ->check(CLI::IsMember({"allow", "deny"}));
+    mon->add_flag("--json", o->json, "One JSON object a line (snake_case, schema_version)");
+    mon->add_option("--count", o->maxEvents, "Stop after N decisions (default: until interrupted)");
+    mon->add_option("--seconds", o->seconds, "Stop after this many seconds (default: until interrupted)");
+    mon->callback([o, &exitCode] { exitCode = monitor(*o); });
 
     auto* history = ctl->add_subcommand("history", "Every reload attempt: time, policy hash, result, diff");
     history->add_flag("--json", o->json, "JSON output");

@@ -224,7 +224,8 @@ Expected<RunConfig> parseRunConfig(const std::string& jsonText, const std::strin
     if (!j.is_object()) return makeError("config must be a JSON object");
     if (Status s = object({j, ""}, {"policy", "slow_path", "workers", "burst", "hugepages", "eal",
                                     "control_socket", "gateway_mac", "ports", "uplink", "hosts",
-                                    "vms", "sessions", "file_prefix", "compile_cache"});
+                                    "vms", "sessions", "file_prefix", "compile_cache",
+                                    "flow_log"});
         !s)
         return s.error();
     try {
@@ -422,6 +423,50 @@ Expected<RunConfig> parseRunConfig(const std::string& jsonText, const std::strin
                 if (!ms) return ms.error();
                 *d.dst = *ms;
             }
+        }
+        if (j.contains("flow_log")) {
+            At f{j["flow_log"], "flow_log"};
+            if (Status st = object(f, {"path", "max_bytes", "keep", "all_drops", "ring_entries",
+                                       "max_monitors", "monitor_buffer_bytes"});
+                !st)
+                return st.error();
+            FlowLogConfig fl;
+            if (f.has("path")) {
+                auto v = text(f["path"], kMaxPathBytes);
+                if (!v) return v.error();
+                std::filesystem::path fp = *v;  // relative to the config file, as policy
+                if (fp.is_relative() && !baseDir.empty()) fp = std::filesystem::path(baseDir) / fp;
+                fl.path = fp.lexically_normal().string();
+            }
+            struct {
+                const char* key;
+                uint64_t lo, hi;
+                uint64_t* dst64;
+                uint32_t* dst32;
+            } numbers[] = {
+                {"max_bytes", 4096, uint64_t{1} << 40, &fl.maxBytes, nullptr},
+                {"keep", 0, 100, nullptr, &fl.keep},
+                {"ring_entries", 64, 1u << 20, nullptr, &fl.ringEntries},
+                {"max_monitors", 0, 64, nullptr, &fl.maxMonitors},
+                {"monitor_buffer_bytes", 4096, 64u << 20, nullptr, &fl.monitorBufferBytes},
+            };
+            for (auto& n : numbers) {
+                if (!f.has(n.key)) continue;
+                auto v = number(f[n.key], n.lo, n.hi);
+                if (!v) return v.error();
+                if (n.dst64) *n.dst64 = *v;
+                if (n.dst32) *n.dst32 = static_cast<uint32_t>(*v);
+            }
+            if ((fl.ringEntries & (fl.ringEntries - 1)) != 0)
+                return f["ring_entries"].error("must be a power of two (got " +
+                                               std::to_string(fl.ringEntries) + ")");
+            if (f.has("all_drops")) {
+                if (!f["all_drops"].v.is_boolean())
+                    return f["all_drops"].error("must be true or false (got " +
+                                                f["all_drops"].v.dump() + ")");
+                fl.allDrops = f["all_drops"].v.get<bool>();
+            }
+            c.flowLog = fl;
         }
     } catch (const std::exception& e) {  // not expected: every access is checked first
         return makeError(std::string("config: ") + e.what());

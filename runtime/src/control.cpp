@@ -205,6 +205,7 @@ std::string Datapath::statsJson() {
                   {"file", stateFile_}};
     j["pid"] = static_cast<int64_t>(getpid());
     j["stop_timeouts"] = stopTimeouts_;
+    flowLogStats(j);
     return j.dump(2);
 }
 
@@ -274,6 +275,21 @@ std::string Datapath::prometheus() {
     os << "sluice_sessions_capacity " << j["sessions"]["capacity"] << "\n";
     head("sluice_sessions_aged_total", "counter", "Session entries removed by aging.");
     os << "sluice_sessions_aged_total " << j["sessions"]["aged"] << "\n";
+    if (j.contains("flow_log")) {
+        const auto& f = j["flow_log"];
+        head("sluice_flow_log_events_total", "counter", "Flow-log events recorded by the workers.");
+        os << "sluice_flow_log_events_total " << f["events"] << "\n";
+        head("sluice_flow_log_dropped_total", "counter", "Flow-log events lost to a full worker ring.");
+        os << "sluice_flow_log_dropped_total " << f["flow_log_dropped"] << "\n";
+        head("sluice_flow_log_written_total", "counter", "Flow-log lines written to the file.");
+        os << "sluice_flow_log_written_total " << f["written"] << "\n";
+        head("sluice_flow_log_rotations_total", "counter", "Rotations of the flow-log file.");
+        os << "sluice_flow_log_rotations_total " << f["rotations"] << "\n";
+        head("sluice_flow_log_write_errors_total", "counter", "Flow-log lines that could not be written.");
+        os << "sluice_flow_log_write_errors_total " << f["write_errors"] << "\n";
+        head("sluice_flow_log_monitor_lost_total", "counter", "Lines slow monitor clients lost.");
+        os << "sluice_flow_log_monitor_lost_total " << f["monitor_lost"] << "\n";
+    }
     head("sluice_layer_packets_total", "counter", "Packets decided through each layer.");
     for (const auto& l : j["layers"])
         os << "sluice_layer_packets_total{layer=\"" << promEscape(l["layer"]) << "\"} " << l["packets"] << "\n";
@@ -496,6 +512,7 @@ std::string Datapath::control(const std::string& request) {
                 o.expectFile = req->expect;
                 return controlReply(true, rollback(o));
             }
+            case ControlCommand::Monitor: return monitorRequest(*req);
             case ControlCommand::History: {
                 std::string out = historyJson();
                 if (format == "json") return controlReply(true, out);

@@ -56,9 +56,20 @@ Expected<ControlRequest> parseControlRequest(std::string_view request) {
         } else if (cmd == "save") {
             r.cmd = ControlCommand::Save;
             r.file = req.value("file", std::string());
+        } else if (cmd == "monitor") {
+            r.cmd = ControlCommand::Monitor;
+            r.op = req.value("op", std::string());
+            if (r.op != "subscribe" && r.op != "take" && r.op != "stop")
+                return makeError("monitor needs \"op\": subscribe, take or stop");
+            r.port = req.value("port", std::string());
+            r.verdict = req.value("verdict", std::string());
+            if (!r.verdict.empty() && r.verdict != "allow" && r.verdict != "deny")
+                return makeError("monitor \"verdict\" must be allow or deny");
+            r.id = req.value("id", uint64_t{0});
         } else {
             return makeError("unknown command '" + cmd +
-                             "' (stats, sessions, trace, flush, reload, rollback, history, save)");
+                             "' (stats, sessions, trace, flush, reload, rollback, history, save, "
+                             "monitor)");
         }
         return r;
     } catch (const std::exception& e) {

@@ -13,7 +13,7 @@
 
 namespace sluice::rt {
 
-enum class ControlCommand { Stats, Sessions, Trace, Flush, Reload, Rollback, History, Save };
+enum class ControlCommand { Stats, Sessions, Trace, Flush, Reload, Rollback, History, Save, Monitor };
 
 struct ControlRequest {
     ControlCommand cmd = ControlCommand::Stats;
@@ -26,6 +26,10 @@ struct ControlRequest {
     bool force = false;           // reload, rollback
     bool dryRun = false;          // reload, rollback
     std::string expect;           // reload, rollback: --expect gate file
+    // monitor: "subscribe" (port, verdict, format), "take" (id) or "stop" (id).
+    std::string op;
+    uint64_t id = 0;
+    std::string verdict;          // monitor subscribe: "allow", "deny" or "" (both)
 };
 
 // Parses one request (the trailing newline, if any, included). The error message is the text

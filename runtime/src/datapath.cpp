@@ -487,6 +487,7 @@ uint32_t Datapath::missSlot(WorkerCtx& w, uint16_t dev, unsigned i, bool full, b
     const uint8_t dscp = full ? b.lays[i].dscp : fast::ipv4Layout(rte_pktmbuf_mtod(b.live[i], const uint8_t*), 0).dscp;
     Decision d;
     decide(w.id, b.wide[i], b.tcpFlags[i], dscp, d);
+    logFlow(w.id, b.wide[i], d);
     DropReason refused = DropReason::None;
     // The burst's compact key is the one to publish under (no second compactKey).
     slot = install(w.id, b.wide[i], d, now, refused, isWide ? nullptr : &b.k4[i]);

@@ -18,8 +18,10 @@
 #include <thread>
 #include <vector>
 
+#include "control_protocol.h"
 #include "control_server.h"
 #include "file_lock.h"
+#include "flow_logger.h"
 #include "pipeline_swap.h"
 #include "session_table.h"
 #include "sluice/runtime/config.h"
@@ -234,6 +236,11 @@ private:
         return e;
     }
     void handleArp(WorkerCtx& w, uint16_t dev, rte_mbuf* m, const PacketLayout& lay);
+    // Flow logs (flow_log_hook.cpp): the events of a decision, pushed to the worker's ring.
+    void logFlow(unsigned worker, const FlowKey& key, const Decision& d);
+    void flowLogStats(nlohmann::json& j) const;
+    // `ctl monitor` (subscribe, take, stop), answered from the flow logger's buffers.
+    std::string monitorRequest(const ControlRequest& req);
     // The miss path (decision.cpp): stages, each leaving the next hop or a drop.
     struct Walk;
     void decide(unsigned worker, const FlowKey& key, uint8_t tcpFlags, uint8_t dscp,
@@ -342,6 +349,7 @@ private:
     uint64_t stopTimeouts_ = 0;
     int inlineWorker_ = -1;  // the worker pollOnce() registered with RCU, or -1
     bool devicesStopped_ = false;
+    std::unique_ptr<FlowLogger> flowLog_;  // null unless the config has `flow_log`
 };
 
 }  // namespace sluice::rt

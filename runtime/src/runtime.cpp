@@ -391,6 +391,11 @@ Status Datapath::init() {
         if (policy.findPort(b.port) < 0)
             return makeError("config port '" + b.port + "' is not a port of the policy");
     }
+    if (cfg_.flowLog) {
+        // The file is opened before any device: an unwritable path is an error at start.
+        flowLog_ = std::make_unique<FlowLogger>(*cfg_.flowLog, std::max(1u, cfg_.workers));
+        if (Status s = flowLog_->open(); !s) return s;
+    }
     pool_ = rte_pktmbuf_pool_create(("sl_mb_" + name_).c_str(), 16383, 256, 0,
                                     RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
     if (pool_ == nullptr) return makeError("cannot create the mbuf pool (DPDK memory)");
@@ -738,6 +743,9 @@ void Datapath::maintenanceMain() {
         table_->reclaim();
         {
             std::lock_guard<std::mutex> lock(controlMu_);  // control readers hold pipelines
+            // Names from the current pipeline's descriptor (an event recorded just before a
+            // reload is named by the new one: rule ids of unchanged rules are stable).
+            if (flowLog_) flowLog_->drain(&pipes_->current()->slowPath->descriptor());
             pipes_->reclaim();
         }
         usleep(static_cast<useconds_t>(std::min<uint64_t>(cfg_.sessions.scanIntervalMs, 10) * 1000));

@@ -33,6 +33,41 @@ TEST(RunConfig, CompileCacheIsRelativeToTheConfig) {
     EXPECT_EQ(c->compileCache, "/etc/sluice/cache");
 }
 
+// `flow_log` (issue 14 item 4): defaults, a path beside the config, and each bad key named.
+TEST(RunConfig, FlowLogSectionIsCheckedWithItsLocation) {
+    auto c = parseRunConfig(
+        R"({"policy": "p.sl", "ports": {"vm1": "ring:r1"},
+            "flow_log": {"path": "flows.jsonl", "all_drops": true, "keep": 3}})", "/etc/sluice");
+    ASSERT_TRUE(c.ok()) << c.error().str();
+    ASSERT_TRUE(c->flowLog.has_value());
+    EXPECT_EQ(c->flowLog->path, "/etc/sluice/flows.jsonl");
+    EXPECT_TRUE(c->flowLog->allDrops);
+    EXPECT_EQ(c->flowLog->keep, 3u);
+    EXPECT_EQ(c->flowLog->maxBytes, 64u << 20);
+    EXPECT_FALSE(parseRunConfig(kMinimal, "")->flowLog.has_value());
+    struct Case {
+        const char* flowLog;
+        const char* mentions;
+    } cases[] = {
+        {R"({"ring_entries": 1000})", "flow_log.ring_entries: must be a power of two"},
+        {R"({"ring_entries": 8})", "flow_log.ring_entries: must be 64.."},
+        {R"({"max_bytes": 10})", "flow_log.max_bytes: must be 4096.."},
+        {R"({"keep": -1})", "flow_log.keep: must be an integer"},
+        {R"({"all_drops": "yes"})", "flow_log.all_drops: must be true or false"},
+        {R"({"path": 7})", "flow_log.path: must be a string"},
+        {R"({"rotate": 1})", "flow_log.rotate: unknown key"},
+        {R"([])", "flow_log: must be an object"},
+    };
+    for (const Case& k : cases) {
+        std::string json = std::string(R"({"policy": "p.sl", "ports": {"vm1": "ring:r1"}, "flow_log": )") +
+                           k.flowLog + "}";
+        auto bad = parseRunConfig(json, "");
+        ASSERT_FALSE(bad.ok()) << k.flowLog;
+        EXPECT_NE(bad.error().str().find(k.mentions), std::string::npos)
+            << k.flowLog << ": " << bad.error().str();
+    }
+}
+
 TEST(RunConfig, BadInputIsAClearError) {
     struct Case {
         const char* json;

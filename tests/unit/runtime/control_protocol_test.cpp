@@ -34,6 +34,24 @@ TEST(ControlProtocol, ParsesEveryCommand) {
     EXPECT_EQ(f->port, "");
 }
 
+// `ctl monitor` (issue 14 item 4): subscribe with filters, take and stop by id.
+TEST(ControlProtocol, MonitorRequests) {
+    auto s = parseControlRequest(
+        R"({"cmd": "monitor", "op": "subscribe", "port": "web1", "verdict": "deny", "format": "json"})");
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    EXPECT_EQ(s->cmd, ControlCommand::Monitor);
+    EXPECT_EQ(s->op, "subscribe");
+    EXPECT_EQ(s->port, "web1");
+    EXPECT_EQ(s->verdict, "deny");
+    auto t = parseControlRequest(R"({"cmd": "monitor", "op": "take", "id": 7})");
+    ASSERT_TRUE(t.ok()) << t.error().message;
+    EXPECT_EQ(t->id, 7u);
+    EXPECT_FALSE(parseControlRequest(R"({"cmd": "monitor"})").ok());
+    EXPECT_FALSE(parseControlRequest(R"({"cmd": "monitor", "op": "watch"})").ok());
+    EXPECT_FALSE(parseControlRequest(R"({"cmd": "monitor", "op": "subscribe", "verdict": "maybe"})").ok());
+    EXPECT_FALSE(parseControlRequest(R"({"cmd": "monitor", "op": "take", "id": "x"})").ok());
+}
+
 TEST(ControlProtocol, BadRequestsAreErrors) {
     struct Case {
         const char* request;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "sluice/lang/packet.h"
+#include "sluice/runtime/flow_log.h"
 #include "sluice/support/expected.h"
 
 namespace sluice::rt {
@@ -77,6 +78,8 @@ struct RunConfig {
     // Object cache of compiled pipelines, keyed by the policy's hash, so that a restart with an
     // unchanged policy loads native code instead of compiling; "" = off.
     std::string compileCache;
+    // `flow_log` (docs/operations.md "Flow logs"); absent: no flow logs.
+    std::optional<FlowLogConfig> flowLog;
 };
 
 // Parses a JSON config. `baseDir` resolves a relative policy path (the config's directory).

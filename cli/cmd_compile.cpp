@@ -2,7 +2,8 @@
 //                      [--dump-after PASS]... [--time-passes] [--prefix P] [--json]`
 // Lowers once, translation-validates that very IR (the `validate` pass; on by default: exit 3
 // naming the table and a packet when the lowering differs from the source semantics) and
-// compiles it. Without --emit the policy
+// compiles it; an object file (--emit obj -o X.o) gets its artifact descriptor X.o.desc
+// (what `sluice run` needs to run it without the policy). Without --emit the policy
 // is JIT-compiled (a check that native code can be produced) and a summary is printed.
 #include <fstream>
 #include <iomanip>
@@ -12,7 +13,9 @@
 
 #include "command.h"
 #include "progress_bar.h"
+#include "sluice/artifact/descriptor_file.h"
 #include "sluice/compiler/compiler.h"
+#include "sluice/compiler/describe.h"
 #include "sluice/compiler/validate.h"
 
 namespace sluice::cli {
@@ -110,6 +113,18 @@ int runCompile(const CompileCliOptions& o) {
                 std::cerr << "sluice compile: error: cannot write " << out << "\n";
                 return kExitUsage;
             }
+        }
+        // An object file gets its artifact descriptor beside it (OUT.desc): with it,
+        // `sluice run` runs the object without the policy (docs/operations.md).
+        if (kind == compiler::EmitKind::Obj && out != "-") {
+            artifact::Descriptor desc = compiler::describe(*policy);
+            desc.objectCrc = artifact::crc32c(*code);
+            const std::string descPath = artifact::descriptorPathFor(out);
+            if (Status s = artifact::writeFile(descPath, desc); !s) {
+                std::cerr << "sluice compile: error: " << s.error().str() << "\n";
+                return kExitUsage;
+            }
+            js["descriptor"] = descPath;
         }
         std::string header = o.header;
         if (header.empty() && out != "-") header = out.substr(0, out.rfind('.')) + ".h";

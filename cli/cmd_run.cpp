@@ -21,6 +21,7 @@
 
 #include "command.h"
 #include "reload_loader.h"
+#include "pipelines/pipelines.h"
 #include "sluice/runtime/control.h"
 #include "sluice/runtime/runtime.h"
 
@@ -251,13 +252,21 @@ int runRun(const RunOptions& opts) {
     if (!o.slowPath.empty()) cfg->slowPath = o.slowPath;
     if (!o.socket.empty()) cfg->controlSocket = o.socket;
     if (o.workers != 0) cfg->workers = o.workers;
-    lang::Frontend frontend(frontendOptions());
-    auto policy = loadPolicyOrReport(frontend, cfg->policyPath, false);
-    if (!policy) return kExitInputError;
+    // The artifact the runtime runs: the policy compiled (or interpreted) here, or an AOT
+    // object with its descriptor, run without the source.
     std::string note;
-    auto slow = rt::makeSlowPath(cfg->slowPath, policy, cfg->workers, note, cfg->compileCache);
-    if (!slow) {
-        std::cerr << "sluice run: error: " << slow.error().str() << "\n";
+    Expected<rt::Artifact> artifact = makeError("");
+    if (!cfg->artifactPath.empty()) {
+        artifact = pipelines::objectArtifact(cfg->artifactPath);
+    } else {
+        lang::Frontend frontend(frontendOptions());
+        auto policy = loadPolicyOrReport(frontend, cfg->policyPath, false);
+        if (!policy) return kExitInputError;
+        artifact = pipelines::makeArtifact(cfg->slowPath, policy, cfg->workers, note,
+                                           cfg->compileCache);
+    }
+    if (!artifact) {
+        std::cerr << "sluice run: error: " << artifact.error().str() << "\n";
         return kExitInputError;
     }
     if (!note.empty()) std::cerr << "sluice run: note: " << note << "\n";
@@ -272,7 +281,7 @@ int runRun(const RunOptions& opts) {
     }
     // With --takeover the devices are bound only once the daemon being replaced has stopped:
     // everything else (mempool, session table) is made while it still forwards.
-    auto runtime = rt::Runtime::create(*cfg, policy, std::move(slow.value()), o.takeover);
+    auto runtime = rt::Runtime::create(*cfg, std::move(artifact.value()), o.takeover);
     if (!runtime) {
         std::cerr << "sluice run: error: " << runtime.error().str() << "\n";
         return kExitInputError;
@@ -340,13 +349,18 @@ int runRun(const RunOptions& opts) {
                            [] { return gStopSignal.load() != 0 || gReload.load(); });
         }
         if (gReload.exchange(false)) {
-            auto r = nlohmann::json::parse((*runtime)->reloadFile(cfg->policyPath, {}, "sighup"),
-                                           nullptr, false);
-            if (!r.is_discarded()) {
-                std::string msg = r.value("message", std::string());
-                if (!msg.empty()) std::cerr << msg << (msg.back() == '\n' ? "" : "\n");
-                std::cerr << "sluice run: SIGHUP reload of " << cfg->policyPath << ": "
-                          << r.value("result", std::string("?")) << "\n";
+            if (cfg->policyPath.empty()) {
+                std::cerr << "sluice run: SIGHUP: no policy file to reload (this daemon runs the "
+                             "AOT object " << cfg->artifactPath << "; use sluice ctl reload FILE)\n";
+            } else {
+                auto r = nlohmann::json::parse(
+                    (*runtime)->reloadFile(cfg->policyPath, {}, "sighup"), nullptr, false);
+                if (!r.is_discarded()) {
+                    std::string msg = r.value("message", std::string());
+                    if (!msg.empty()) std::cerr << msg << (msg.back() == '\n' ? "" : "\n");
+                    std::cerr << "sluice run: SIGHUP reload of " << cfg->policyPath << ": "
+                              << r.value("result", std::string("?")) << "\n";
+                }
             }
         }
         std::chrono::duration<double> waited = std::chrono::steady_clock::now() - begin;

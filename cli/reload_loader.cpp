@@ -9,6 +9,7 @@
 #include "command.h"
 #include "sluice/compiler/compiler.h"
 #include "sluice/compiler/validate.h"
+#include "pipelines/pipelines.h"
 #include "sluice/verify/diff.h"
 #include "sluice/verify/verifier.h"
 
@@ -78,6 +79,12 @@ bool verifyAndDiff(const std::string& file, const std::shared_ptr<const lang::Po
                    const rt::ReloadOptions& o, std::vector<verify::Expectation> expectations,
                    const std::shared_ptr<const lang::Policy>& running, const char* unchanged,
                    rt::LoadedPipeline& r) {
+    if (!running && !o.expectFile.empty()) {  // an AOT object without its source is running
+        r.status = rt::LoadStatus::Refused;
+        r.message += file + ": error: the running pipeline has no source policy (an AOT object), "
+                     "so there is no diff to gate with " + o.expectFile + "; " + unchanged + "\n";
+        return false;
+    }
     auto t0 = std::chrono::steady_clock::now();
     verify::Report report = verify::verifyPolicy(policy, {});
     r.verifyMs = msSince(t0);
@@ -98,6 +105,12 @@ bool verifyAndDiff(const std::string& file, const std::shared_ptr<const lang::Po
     dopt.maxClassesPerPortDir = 4;
     dopt.timeLimitSeconds = 60;
     const bool gate = !o.expectFile.empty();
+    if (!running) {  // nothing to diff against: every port is re-simulated
+        r.diffMs = msSince(t0);
+        r.allChanged = true;
+        r.diffSummary = "no diff: the running pipeline has no source policy (an AOT object)";
+        return true;
+    }
     verify::DiffReport diff = verify::diffPolicies(running, policy, dopt, std::move(expectations));
     r.diffMs = msSince(t0);
     std::set<std::string> ports;
@@ -122,7 +135,8 @@ bool verifyAndDiff(const std::string& file, const std::shared_ptr<const lang::Po
 
 rt::PipelineLoader makePipelineLoader(const LoaderSettings& settings) {
     return [settings](const std::string& file, const rt::ReloadOptions& o,
-                      std::shared_ptr<const lang::Policy> running) {
+                      std::shared_ptr<const void> runningSource) {
+        const auto running = pipelines::policyOf(runningSource);
         rt::LoadedPipeline r;
         // 1. check
         auto t0 = std::chrono::steady_clock::now();
@@ -143,13 +157,13 @@ rt::PipelineLoader makePipelineLoader(const LoaderSettings& settings) {
         // 4. compile and validate (the workers keep forwarding meanwhile)
         t0 = std::chrono::steady_clock::now();
         std::string note;
-        auto slow = rt::makeSlowPath(settings.slowPath, policy, settings.workers, note,
-                                     settings.compileCache);
-        if (!slow) {
+        auto made = pipelines::makeArtifact(settings.slowPath, policy, settings.workers, note,
+                                            settings.compileCache);
+        if (!made) {
             r.compileMs = msSince(t0);
-            return inputError(std::move(r), file + ": error: " + slow.error().str() + "\n");
+            return inputError(std::move(r), file + ": error: " + made.error().str() + "\n");
         }
-        if (std::string((*slow)->kind()) == "compiled") {
+        if (std::string(made->slowPath->kind()) == "compiled") {
             auto tv = compiler::validateTranslation(*policy, {});
             if (!tv) return inputError(std::move(r), file + ": error: " + tv.error().str() + "\n");
             if (!tv->ok()) {
@@ -163,19 +177,33 @@ rt::PipelineLoader makePipelineLoader(const LoaderSettings& settings) {
         }
         if (!note.empty()) r.message += file + ": note: " + note + "\n";
         r.compileMs = msSince(t0);
-        r.policy = std::move(policy);
-        r.slowPath = std::move(slow.value());
+        r.artifact = std::move(made.value());
         r.status = rt::LoadStatus::Ready;
         return r;
     };
 }
 
 rt::PipelineChecker makePipelineChecker() {
-    return [](const std::string& name, std::shared_ptr<const lang::Policy> target,
-              const rt::ReloadOptions& o, std::shared_ptr<const lang::Policy> running) {
+    return [](const std::string& name, std::shared_ptr<const void> targetSource,
+              const rt::ReloadOptions& o, std::shared_ptr<const void> runningSource) {
+        const auto target = pipelines::policyOf(targetSource);
+        const auto running = pipelines::policyOf(runningSource);
         rt::LoadedPipeline r;
         std::vector<verify::Expectation> expectations;
         if (!loadExpectations(o, expectations, r)) return r;
+        if (!target) {  // an AOT object run without its source: nothing to verify
+            if (!o.force) {
+                r.status = rt::LoadStatus::Refused;
+                r.message = name + ": error: the target has no source policy (an AOT object) and "
+                            "cannot be verified; not rolled back (--force overrides)\n";
+                return r;
+            }
+            r.forced = true;
+            r.allChanged = true;
+            r.diffSummary = "not verified, no diff: the target is an AOT object";
+            r.status = rt::LoadStatus::Ready;
+            return r;
+        }
         r.policyHash = policyHashHex(*target);
         if (!verifyAndDiff(name, target, o, std::move(expectations), running,
                            "not rolled back", r))

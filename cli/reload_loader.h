@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "sluice/lang/model.h"
 #include "sluice/runtime/reload.h"
 
 namespace sluice::cli {

@@ -32,6 +32,7 @@
 
 #include "echo_frame.h"
 #include "sluice/lang/frontend.h"
+#include "pipelines/pipelines.h"
 #include "sluice/runtime/runtime.h"
 
 using namespace sluice;
@@ -55,12 +56,12 @@ struct Bench {
 
 std::unique_ptr<rt::Runtime> makeRuntime(const Bench& b, const std::string& slow) {
     std::string note;
-    auto sp = rt::makeSlowPath(slow, b.policy, 1, note);
-    if (!sp) {
-        std::fprintf(stderr, "%s\n", sp.error().str().c_str());
+    auto art = pipelines::makeArtifact(slow, b.policy, 1, note);
+    if (!art) {
+        std::fprintf(stderr, "%s\n", art.error().str().c_str());
         return nullptr;
     }
-    auto r = rt::Runtime::create(b.cfg, b.policy, std::move(sp.value()));
+    auto r = rt::Runtime::create(b.cfg, std::move(art.value()));
     if (!r) {
         std::fprintf(stderr, "%s\n", r.error().str().c_str());
         return nullptr;
@@ -144,12 +145,12 @@ int stallCase(Bench& b, unsigned flows, unsigned swaps) {
     if (!r) return 1;
     // The pipelines to swap in, compiled before anything is timed (the loader does this off
     // the workers in the daemon).
-    std::vector<std::unique_ptr<rt::SlowPath>> next;
+    std::vector<rt::Artifact> next;
     for (unsigned i = 0; i < swaps; ++i) {
         std::string note;
-        auto sp = rt::makeSlowPath("compiled", b.policy, 1, note);
-        if (!sp) return 1;
-        next.push_back(std::move(sp.value()));
+        auto art = pipelines::makeArtifact("compiled", b.policy, 1, note);
+        if (!art) return 1;
+        next.push_back(std::move(art.value()));
     }
     createFlows(*r, b.pool, flows);  // installs the pairs
     auto [rx1, tx1] = r->ringNames("b1");
@@ -178,7 +179,7 @@ int stallCase(Bench& b, unsigned flows, unsigned swaps) {
         for (unsigned i = 0; i < swaps; ++i) {
             std::this_thread::sleep_for(std::chrono::milliseconds(60));
             uint64_t t = rte_rdtsc();
-            if (Status s = r->reload(b.policy, std::move(next[i])); !s)
+            if (Status s = r->reload(std::move(next[i])); !s)
                 std::fprintf(stderr, "%s\n", s.error().str().c_str());
             swapTimes.push_back(t);
             swapAt = t;

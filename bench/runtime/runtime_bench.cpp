@@ -40,6 +40,7 @@
 
 #include "echo_frame.h"
 #include "sluice/lang/frontend.h"
+#include "pipelines/pipelines.h"
 #include "sluice/runtime/runtime.h"
 
 using namespace sluice;
@@ -220,9 +221,9 @@ int threadedMain(double seconds, unsigned flows, const std::string& slow) {
     lang::Frontend fe;
     auto policy = fe.loadFile(cfg->policyPath);
     std::string note;
-    auto sp = rt::makeSlowPath(cfg->slowPath, policy, 1, note);
-    if (!sp) { std::fprintf(stderr, "%s\n", sp.error().str().c_str()); return 1; }
-    auto r = rt::Runtime::create(*cfg, policy, std::move(sp.value()));
+    auto art = pipelines::makeArtifact(cfg->slowPath, policy, 1, note);
+    if (!art) { std::fprintf(stderr, "%s\n", art.error().str().c_str()); return 1; }
+    auto r = rt::Runtime::create(*cfg, std::move(art.value()));
     if (!r) { std::fprintf(stderr, "%s\n", r.error().str().c_str()); return 1; }
     rt::Runtime& run = **r;
     auto [rx1, tx1] = run.ringNames("b1");
@@ -408,9 +409,9 @@ std::unique_ptr<rt::Runtime> makeRuntime(const SingleOpts& o, uint32_t maxPerPor
     auto policy = fe.loadFile(cfg->policyPath);
     if (!policy) { err = "cannot load " + cfg->policyPath; return nullptr; }
     std::string note;
-    auto sp = rt::makeSlowPath(cfg->slowPath, policy, 1, note);
-    if (!sp) { err = sp.error().str(); return nullptr; }
-    auto r = rt::Runtime::create(*cfg, policy, std::move(sp.value()));
+    auto art = pipelines::makeArtifact(cfg->slowPath, policy, 1, note);
+    if (!art) { err = art.error().str(); return nullptr; }
+    auto r = rt::Runtime::create(*cfg, std::move(art.value()));
     if (!r) { err = r.error().str(); return nullptr; }
     return std::move(r.value());
 }

@@ -222,19 +222,22 @@ Expected<RunConfig> parseRunConfig(const std::string& jsonText, const std::strin
     }
     RunConfig c;
     if (!j.is_object()) return makeError("config must be a JSON object");
-    if (Status s = object({j, ""}, {"policy", "slow_path", "workers", "burst", "hugepages", "eal",
+    if (Status s = object({j, ""}, {"policy", "artifact", "slow_path", "workers", "burst", "hugepages", "eal",
                                     "control_socket", "gateway_mac", "ports", "uplink", "hosts",
                                     "vms", "sessions", "file_prefix", "compile_cache",
                                     "flow_log"});
         !s)
         return s.error();
     try {
-        if (!j.contains("policy")) return makeError("'policy' (path of the .sl file) is required");
-        auto policy = text({j["policy"], "policy"}, kMaxPathBytes);
+        if (j.contains("policy") == j.contains("artifact"))
+            return makeError("'policy' (path of the .sl file) is required, or instead 'artifact' "
+                             "(an object of `sluice compile --emit obj`, its .desc beside it)");
+        const char* key = j.contains("policy") ? "policy" : "artifact";
+        auto policy = text({j[key], key}, kMaxPathBytes);
         if (!policy) return policy.error();
         std::filesystem::path p = *policy;
         if (p.is_relative() && !baseDir.empty()) p = std::filesystem::path(baseDir) / p;
-        c.policyPath = p.lexically_normal().string();
+        (j.contains("policy") ? c.policyPath : c.artifactPath) = p.lexically_normal().string();
         if (j.contains("slow_path")) {
             auto v = oneOf({j["slow_path"], "slow_path"}, {"compiled", "interpreter", "auto"});
             if (!v) return v.error();

@@ -14,6 +14,7 @@
 
 #include "control_protocol.h"
 #include "datapath.h"
+#include "sluice/compiler/meta.h"
 #include "sluice/runtime/control.h"
 
 namespace sluice::rt {
@@ -54,7 +55,7 @@ std::string Datapath::statsJson() {
     std::lock_guard<std::mutex> lock(controlMu_);
     drainStepQueues();
     const Pipeline* pl = pipes_->current();
-    const lang::Policy& policy = *pl->policy;
+    const artifact::Descriptor& policy = *pl->descriptor;
     const sl_policy_desc& desc = pl->slowPath->descriptor();
     json j;
     j["slow_path"] = pl->slowPath->kind();
@@ -170,7 +171,7 @@ std::string Datapath::statsJson() {
     j["sessions"] = sess;
     json lj = json::array();
     for (size_t l = 0; l < policy.layers.size(); ++l)
-        lj.push_back({{"layer", policy.layers[l].name}, {"packets", layerCount(l)}});
+        lj.push_back({{"layer", policy.layers[l]}, {"packets", layerCount(l)}});
     j["layers"] = lj;
     json rj = json::array();
     for (uint32_t r = 0; r < desc.n_rules; ++r) {
@@ -304,7 +305,7 @@ std::string Datapath::prometheus() {
 
 std::string Datapath::sessionsJson(size_t limit, const std::string& portFilter) {
     std::lock_guard<std::mutex> lock(controlMu_);
-    const lang::Policy& policy = *pipes_->current()->policy;
+    const artifact::Descriptor& policy = *pipes_->current()->descriptor;
     int port = portFilter.empty() ? -1 : policy.findPort(portFilter);
     json arr = json::array();
     uint64_t now = rte_rdtsc();
@@ -347,7 +348,7 @@ std::string Datapath::traceRequest(const std::string& packet, const std::string&
     auto pt = lang::parsePacketText(packet);
     if (!pt) throw std::runtime_error("bad packet: " + pt.error().message);
     const Pipeline* pl = pipes_->current();
-    const lang::Policy& policy = *pl->policy;
+    const artifact::Descriptor& policy = *pl->descriptor;
     lang::Direction dir = lang::Direction::Out;
     if (pt->direction) dir = *pt->direction;
     if (dirText == "in") dir = lang::Direction::In;
@@ -396,7 +397,7 @@ std::string Datapath::traceRequest(const std::string& packet, const std::string&
         for (unsigned s = 0; s < r.n_steps && s < SL_MAX_STEPS; ++s) {
             json st;
             uint32_t layer = e != nullptr && s < e->n_layers ? e->layers[s] : 0;
-            st["layer"] = layer < policy.layers.size() ? policy.layers[layer].name : "?";
+            st["layer"] = layer < policy.layers.size() ? policy.layers[layer] : "?";
             uint32_t id = r.step_rule[s];
             if (id != SL_NO_RULE && id < desc.n_rules) {
                 st["group"] = desc.rules[id].group;
@@ -410,7 +411,7 @@ std::string Datapath::traceRequest(const std::string& packet, const std::string&
         runs.push_back({{"port", ports_[d.runs[i].port].name},
                         {"dir", d.runs[i].dir == SL_DIR_OUT ? "out" : "in"},
                         {"verdict", r.verdict == SL_VERDICT_ALLOW ? "allow" : "deny"},
-                        {"headers", lang::formatPacketText(metaToHeaders(r.out))},
+                        {"headers", lang::formatPacketText(compiler::fromMeta(r.out))},
                         {"layers", steps}});
     }
     j["pipelines"] = runs;
@@ -463,7 +464,7 @@ std::string Datapath::control(const std::string& request) {
             case ControlCommand::Sessions: {
                 if (!req->port.empty()) {
                     std::lock_guard<std::mutex> lock(controlMu_);
-                    if (pipes_->current()->policy->findPort(req->port) < 0)
+                    if (pipes_->current()->descriptor->findPort(req->port) < 0)
                         return controlReply(false, "no port named '" + req->port + "'");
                 }
                 // Bounded: the reply must stay within the control server's reply limit.
@@ -491,7 +492,7 @@ std::string Datapath::control(const std::string& request) {
                 size_t n;
                 {
                     std::lock_guard<std::mutex> lock(controlMu_);
-                    if (!req->port.empty() && pipes_->current()->policy->findPort(req->port) < 0)
+                    if (!req->port.empty() && pipes_->current()->descriptor->findPort(req->port) < 0)
                         return controlReply(false, "no port named '" + req->port + "'");
                     n = flush(req->port);
                 }

@@ -19,7 +19,7 @@ struct ControlRequest {
     ControlCommand cmd = ControlCommand::Stats;
     std::string format = "text";  // "text", "json", "prometheus" (anything else: text)
     std::string port;             // sessions, trace, flush: a port name, "" = all
-    std::string packet;           // trace: packet text (lang/packet.h)
+    std::string packet;           // trace: packet text (sluice/lang/packet.h)
     std::string dir;              // trace: "in", "out" or "" (the packet's own direction)
     size_t limit = 100;           // sessions: entries listed at most
     std::string file;             // reload: policy file; save: state file ("" = configured)

@@ -142,8 +142,7 @@ struct ReloadAttempt;
 
 class Datapath {
 public:
-    Datapath(const RunConfig& config, std::shared_ptr<const lang::Policy> policy,
-             std::unique_ptr<SlowPath> slowPath);
+    Datapath(const RunConfig& config, Artifact artifact);  // checked by Runtime::create
     ~Datapath();
     Status init();         // mempool, session table, ports (runtime.cpp)
     Status bindDevices(bool lockDevices = true);  // device locks, devices opened and started
@@ -156,7 +155,7 @@ public:
     Status stop(bool keepControl = false);
     bool leaking() const { return leak_; }
     std::string control(const std::string& request);
-    Status reload(std::shared_ptr<const lang::Policy> policy, std::unique_ptr<SlowPath> sp);
+    Status reload(Artifact artifact);
     // reload.cpp: verify-gated reload through the loader, rollback, history, SIGHUP.
     void setLoader(PipelineLoader loader, std::string policyFile);
     std::string reloadNow(const std::string& file, const ReloadOptions& o, const char* trigger);
@@ -272,7 +271,8 @@ private:
     void recordSteps(unsigned worker, const SessionCold& c, uint64_t packets);
     void drainStepQueues();
     void fillStableIds(Pipeline& p);
-    Status compatible(const lang::Policy& next) const;
+    static std::unique_ptr<Pipeline> pipelineOf(Artifact a);
+    Status compatible(const artifact::Descriptor& next) const;
     void swapIn(std::unique_ptr<Pipeline> next);
     void bumpGenerations(const Pipeline& next);
     std::string attempt(const std::string& file, const ReloadOptions& o, const char* trigger);

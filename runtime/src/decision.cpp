@@ -159,7 +159,7 @@ Egress Datapath::toHost(const lang::IpAddr& addr, uint32_t vni, const lang::IpAd
 
 // An ECMP group member by flow hash and weights (Achelous 5.2).
 Egress Datapath::ecmpMember(const Walk& w, const sl_result& r, uint32_t vni) const {
-    const auto& groups = w.pl.policy->ecmpGroups;
+    const auto& groups = w.pl.descriptor->ecmpGroups;
     if (r.out_index >= groups.size()) return {};
     const auto& members = groups[r.out_index].members;
     if (members.empty()) return {};

@@ -17,22 +17,22 @@
 #include <string>
 #include <vector>
 
-#include "sluice/lang/model.h"
-#include "sluice/runtime/slow_path.h"
+#include "sluice/runtime/artifact.h"
 
 namespace sluice::rt {
 
-// A pipeline in use. `stableRule`/`stableLayer` map the descriptor's rule ids and the policy's
-// layer indexes to ids that keep their meaning across reloads (same layer/group/rule/dir
+// A pipeline in use: an artifact and what the runtime keeps with it. `stableRule`/`stableLayer`
+// map the descriptor's rule ids and layer indexes to ids that keep their meaning across reloads (same layer/group/rule/dir
 // names), so session steps and rule counters survive a swap (VFP 6.3 re-attribution).
 struct Pipeline {
-    std::shared_ptr<const lang::Policy> policy;
+    std::shared_ptr<const artifact::Descriptor> descriptor;  // ports, layers, rules, ECMP
     std::unique_ptr<SlowPath> slowPath;
+    std::shared_ptr<const void> origin;  // Artifact::source, handed back to the loader/checker
     uint64_t number = 1;          // 1 = the pipeline the daemon started with
     std::string policyHash;       // hex content hash (history, state files)
     std::string source;           // policy file
     std::vector<uint32_t> stableRule;   // descriptor rule id -> stable rule id
-    std::vector<uint16_t> stableLayer;  // policy layer index -> stable layer id
+    std::vector<uint16_t> stableLayer;  // descriptor layer index -> stable layer id
     std::vector<std::string> changedPorts;  // ports whose behaviour changed on the way in
     bool allChanged = true;
 };

@@ -4,6 +4,7 @@
 // the ports whose behaviour changed are bumped, and every attempt is recorded.
 #include <rte_cycles.h>
 
+#include <cstdio>
 #include <chrono>
 #include <ctime>
 #include <nlohmann/json.hpp>
@@ -56,9 +57,9 @@ void Datapath::fillStableIds(Pipeline& p) {
                                                   static_cast<uint32_t>(stableRuleIds_.size()));
         p.stableRule[r] = it->second;
     }
-    p.stableLayer.assign(p.policy->layers.size(), 0xffff);
-    for (size_t l = 0; l < p.policy->layers.size(); ++l) {
-        auto [it, fresh] = stableLayerIds_.emplace(p.policy->layers[l].name,
+    p.stableLayer.assign(p.descriptor->layers.size(), 0xffff);
+    for (size_t l = 0; l < p.descriptor->layers.size(); ++l) {
+        auto [it, fresh] = stableLayerIds_.emplace(p.descriptor->layers[l],
                                                    static_cast<uint32_t>(stableLayerIds_.size()));
         p.stableLayer[l] = static_cast<uint16_t>(std::min<uint32_t>(it->second, 0xfffe));
     }
@@ -87,22 +88,34 @@ void Datapath::drainStepQueues() {
 
 // A reload keeps the ports' identity: the devices, budgets and the lookup tables of the
 // slow path are bound to them. Changing them takes a restart.
-Status Datapath::compatible(const lang::Policy& next) const {
-    const lang::Policy& cur = *pipes_->current()->policy;
+std::unique_ptr<Pipeline> Datapath::pipelineOf(Artifact a) {
+    auto p = std::make_unique<Pipeline>();
+    char hash[24];
+    std::snprintf(hash, sizeof hash, "%016llx",
+                  static_cast<unsigned long long>(a.descriptor->policyHash));
+    p->policyHash = hash;
+    p->descriptor = std::move(a.descriptor);
+    p->slowPath = std::move(a.slowPath);
+    p->origin = std::move(a.source);
+    return p;
+}
+
+Status Datapath::compatible(const artifact::Descriptor& next) const {
+    const artifact::Descriptor& cur = *pipes_->current()->descriptor;
     for (const auto& p : next.ports) {
         if (cur.findPort(p.name) < 0)
             return makeError("port '" + p.name + "' is not a port of the running policy: a "
                              "reload keeps the ports (restart with the new config to add one)");
     }
     for (size_t i = 0; i < cur.ports.size(); ++i) {
-        const lang::Port& a = cur.ports[i];
+        const artifact::PortDesc& a = cur.ports[i];
         if (next.findPort(a.name) < 0)
             return makeError("port '" + a.name + "' of the running policy is missing: a reload "
                              "keeps the ports (restart to remove one)");
         if (i >= next.ports.size() || next.ports[i].name != a.name)
             return makeError("the ports are in another order (port '" + a.name +
                              "' moved): a reload keeps the ports' order");
-        const lang::Port& b = next.ports[i];
+        const artifact::PortDesc& b = next.ports[i];
         if (a.mac != b.mac || a.vni != b.vni || !(a.ips == b.ips))
             return makeError("port '" + a.name + "' changed its MAC, VNI or addresses: a reload "
                              "keeps the ports' identity (restart to change it)");
@@ -116,7 +129,7 @@ void Datapath::bumpGenerations(const Pipeline& next) {
         return;
     }
     for (const auto& name : next.changedPorts) {
-        int p = next.policy->findPort(name);
+        int p = next.descriptor->findPort(name);
         if (p >= 0 && static_cast<uint32_t>(p) < nGens_)
             gens_[p].fetch_add(1, std::memory_order_acq_rel);
     }
@@ -134,12 +147,12 @@ void Datapath::swapIn(std::unique_ptr<Pipeline> next) {
     pipes_->reclaim();
 }
 
-Status Datapath::reload(std::shared_ptr<const lang::Policy> policy, std::unique_ptr<SlowPath> sp) {
+Status Datapath::reload(Artifact artifact) {
+    if (Status s = checkArtifact(artifact); !s) return makeError("reload: " + s.error().message);
     std::lock_guard<std::mutex> lock(controlMu_);
-    if (Status s = compatible(*policy); !s) return makeError("reload: " + s.error().message);
-    auto p = std::make_unique<Pipeline>();
-    p->policy = std::move(policy);
-    p->slowPath = std::move(sp);
+    if (Status s = compatible(*artifact.descriptor); !s)
+        return makeError("reload: " + s.error().message);
+    auto p = pipelineOf(std::move(artifact));
     p->number = nextPipeline_++;
     p->source = "(in-process)";
     swapIn(std::move(p));
@@ -165,11 +178,11 @@ void Datapath::record(json entry) {
 std::string Datapath::attempt(const std::string& file, const ReloadOptions& o, const char* trigger) {
     const auto t0 = std::chrono::steady_clock::now();
     json r;
-    std::shared_ptr<const lang::Policy> running;
+    std::shared_ptr<const void> running;
     uint64_t runningNumber;
     {
         std::lock_guard<std::mutex> lock(controlMu_);
-        running = pipes_->current()->policy;
+        running = pipes_->current()->origin;
         runningNumber = pipes_->current()->number;
     }
     if (!loader_) {
@@ -187,11 +200,12 @@ std::string Datapath::attempt(const std::string& file, const ReloadOptions& o, c
         if (lp.status == LoadStatus::Refused) {
             r["result"] = "refused";
             r["exit"] = 3;
-        } else if (lp.status == LoadStatus::Ready && (!lp.policy || !lp.slowPath)) {
-            r["message"] = "the loader returned no pipeline";
+        } else if (Status bad = checkArtifact(lp.artifact);
+                   lp.status == LoadStatus::Ready && !bad) {
+            r["message"] = lp.message + file + ": error: " + bad.error().message + "\n";
         } else if (lp.status == LoadStatus::Ready) {
             std::lock_guard<std::mutex> lock(controlMu_);
-            Status ok = compatible(*lp.policy);
+            Status ok = compatible(*lp.artifact.descriptor);
             if (!ok) {
                 r["message"] = lp.message + (lp.message.empty() ? "" : "\n") + file +
                                ": error: " + ok.error().message;
@@ -207,11 +221,8 @@ std::string Datapath::attempt(const std::string& file, const ReloadOptions& o, c
                 r["result"] = "dry-run";
                 r["exit"] = 0;
             } else {
-                auto p = std::make_unique<Pipeline>();
-                p->policy = std::move(lp.policy);
-                p->slowPath = std::move(lp.slowPath);
+                auto p = pipelineOf(std::move(lp.artifact));
                 p->number = nextPipeline_++;
-                p->policyHash = lp.policyHash;
                 p->source = file;
                 p->changedPorts = lp.changedPorts;
                 p->allChanged = lp.allChanged;
@@ -297,7 +308,7 @@ std::string Datapath::rollback(const ReloadOptions& o) {
 std::string Datapath::rollbackAttempt(const ReloadOptions& o) {
     const auto t0 = std::chrono::steady_clock::now();
     json r;
-    std::shared_ptr<const lang::Policy> running, target;
+    std::shared_ptr<const void> running, target;
     const Pipeline* prev = nullptr;  // compared, never followed, once the lock is released
     uint64_t curNumber = 0, prevNumber = 0;
     std::string prevSource, prevHash;
@@ -306,9 +317,9 @@ std::string Datapath::rollbackAttempt(const ReloadOptions& o) {
         const Pipeline* cur = pipes_->current();
         prev = pipes_->previous();
         curNumber = cur->number;
-        running = cur->policy;
+        running = cur->origin;
         if (prev != nullptr) {
-            target = prev->policy;
+            target = prev->origin;
             prevNumber = prev->number;
             prevSource = prev->source;
             prevHash = prev->policyHash;
@@ -350,7 +361,7 @@ std::string Datapath::rollbackAttempt(const ReloadOptions& o) {
                 const uint64_t number = prevNumber;
                 pipes_->rollback();
                 Pipeline marker;  // the ports the gate's diff names
-                marker.policy = target;
+                marker.descriptor = prev->descriptor;  // under controlMu_: prev is alive
                 marker.allChanged = lp.allChanged;
                 marker.changedPorts = lp.changedPorts;
                 bumpGenerations(marker);

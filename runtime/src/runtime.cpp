@@ -198,13 +198,9 @@ int controlSocketOwner(const std::string& path) { return ControlServer::owner(pa
 
 // ---------------------------------------------------------------------------------------------
 
-Datapath::Datapath(const RunConfig& config, std::shared_ptr<const lang::Policy> policy,
-                   std::unique_ptr<SlowPath> slowPath)
-    : cfg_(config) {
-    auto p = std::make_unique<Pipeline>();
-    p->policy = std::move(policy);
-    p->slowPath = std::move(slowPath);
-    p->source = cfg_.policyPath;
+Datapath::Datapath(const RunConfig& config, Artifact artifact) : cfg_(config) {
+    auto p = pipelineOf(std::move(artifact));
+    p->source = cfg_.policyPath.empty() ? cfg_.artifactPath : cfg_.policyPath;
     fillStableIds(*p);
     pipes_ = std::make_unique<PipelineSwap>(std::move(p));
     policyFile_ = cfg_.policyPath;
@@ -383,7 +379,7 @@ Status Datapath::setupDevice(Device& d, unsigned index) {
 }
 
 Status Datapath::init() {
-    const lang::Policy& policy = *pipes_->current()->policy;
+    const artifact::Descriptor& policy = *pipes_->current()->descriptor;
     if (policy.ports.size() >= kMaxDevices - 1) return makeError("too many ports (max 30)");
     // Every configured port must exist in the policy; policy ports without a device belong
     // to other hosts.
@@ -400,7 +396,7 @@ Status Datapath::init() {
                                     RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
     if (pool_ == nullptr) return makeError("cannot create the mbuf pool (DPDK memory)");
     for (size_t i = 0; i < policy.ports.size(); ++i) {
-        const lang::Port& p = policy.ports[i];
+        const artifact::PortDesc& p = policy.ports[i];
         auto it = std::find_if(cfg_.ports.begin(), cfg_.ports.end(),
                                [&](const PortBinding& b) { return b.port == p.name; });
         if (it == cfg_.ports.end()) {
@@ -712,7 +708,7 @@ void Datapath::agingScan() {
 
 size_t Datapath::flush(const std::string& portFilter) {
     size_t n = 0;
-    int port = portFilter.empty() ? -1 : pipes_->current()->policy->findPort(portFilter);
+    int port = portFilter.empty() ? -1 : pipes_->current()->descriptor->findPort(portFilter);
     if (!portFilter.empty() && port < 0) return 0;
     for (uint32_t i = 0; i < table_->capacity(); ++i) {
         Session& s = table_->at(i);
@@ -801,12 +797,10 @@ Runtime::~Runtime() {
 }
 
 Expected<std::unique_ptr<Runtime>> Runtime::create(const RunConfig& config,
-                                                   std::shared_ptr<const lang::Policy> policy,
-                                                   std::unique_ptr<SlowPath> slowPath,
-                                                   bool deferDevices) {
+                                                   Artifact artifact, bool deferDevices) {
     if (!ealInitialised()) return makeError("DPDK EAL is not initialised");
-    if (!policy || !slowPath) return makeError("no policy or slow path");
-    auto dp = std::make_unique<Datapath>(config, std::move(policy), std::move(slowPath));
+    if (Status s = checkArtifact(artifact); !s) return s.error();
+    auto dp = std::make_unique<Datapath>(config, std::move(artifact));
     if (Status s = dp->init(); !s) return s.error();
     if (!deferDevices) {
         if (Status s = dp->bindDevices(); !s) return s.error();
@@ -823,9 +817,7 @@ Status Runtime::start(bool controlSocket) { return dp_->start(controlSocket); }
 Status Runtime::stop(bool keepControlSocket) { return dp_->stop(keepControlSocket); }
 bool Runtime::pollOnce(unsigned worker) { return dp_->pollOnce(worker); }
 std::string Runtime::control(const std::string& request) { return dp_->control(request); }
-Status Runtime::reload(std::shared_ptr<const lang::Policy> policy, std::unique_ptr<SlowPath> sp) {
-    return dp_->reload(std::move(policy), std::move(sp));
-}
+Status Runtime::reload(Artifact artifact) { return dp_->reload(std::move(artifact)); }
 uint32_t Runtime::generation(uint32_t port) const { return dp_->generation(port); }
 void Runtime::setLoader(PipelineLoader loader, std::string policyFile) {
     dp_->setLoader(std::move(loader), std::move(policyFile));

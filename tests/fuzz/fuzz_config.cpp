@@ -47,7 +47,7 @@ void checkAccepted(const RunConfig& c, const std::string& text) {
         fail("sessions.max_per_port outside 2..4194304", text);
     if (c.sessions.scanIntervalMs == 0) fail("sessions.scan_interval of 0", text);
     if (c.ports.empty()) fail("no ports", text);
-    if (c.policyPath.empty()) fail("no policy path", text);
+    if (c.policyPath.empty() == c.artifactPath.empty()) fail("not one of policy and artifact", text);
     if (c.slowPath != "compiled" && c.slowPath != "interpreter" && c.slowPath != "auto")
         fail("unknown slow_path accepted", text);
     if (c.hugepages != "auto" && c.hugepages != "on" && c.hugepages != "off")

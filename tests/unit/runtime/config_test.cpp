@@ -10,6 +10,7 @@
 #include "sluice/lang/frontend.h"
 #include "sluice/runtime/config.h"
 #include "sluice/runtime/slow_path.h"
+#include "pipelines/pipelines.h"
 
 namespace sluice::rt {
 namespace {
@@ -235,7 +236,7 @@ TEST(CompileCache, SecondCompileOfTheSamePolicyReusesTheObject) {
     ASSERT_NE(policy, nullptr);
     fs::path dir = fs::temp_directory_path() / ("sluice-cache-test-" + std::to_string(::getpid()));
     fs::remove_all(dir);
-    auto first = compilePolicySlowPath(policy, dir.string());
+    auto first = pipelines::compiledArtifact(policy, dir.string());
     if (!first.ok() && first.error().str().find("no compiler module") != std::string::npos) {
         GTEST_SKIP() << first.error().str();
     }
@@ -244,7 +245,7 @@ TEST(CompileCache, SecondCompileOfTheSamePolicyReusesTheObject) {
     for (const auto& e : fs::directory_iterator(dir)) objects.push_back(e.path());
     ASSERT_EQ(objects.size(), 1u);
     auto stamp = fs::last_write_time(objects[0]);
-    auto second = compilePolicySlowPath(policy, dir.string());
+    auto second = pipelines::compiledArtifact(policy, dir.string());
     ASSERT_TRUE(second.ok()) << second.error().str();
     size_t count = 0;
     for (const auto& e : fs::directory_iterator(dir)) {
@@ -253,7 +254,8 @@ TEST(CompileCache, SecondCompileOfTheSamePolicyReusesTheObject) {
     }
     EXPECT_EQ(count, 1u);
     EXPECT_EQ(fs::last_write_time(objects[0]), stamp);  // loaded, not rewritten
-    EXPECT_EQ(first.value()->descriptor().n_rules, second.value()->descriptor().n_rules);
+    EXPECT_EQ(first.value().slowPath->descriptor().n_rules,
+              second.value().slowPath->descriptor().n_rules);
     fs::remove_all(dir);
 }
 

@@ -7,8 +7,14 @@
 // (Runtime::pollOnce), so the comparison is deterministic.
 //
 // A deliberately broken data plane (a slow path that lets through what a layer denies)
-// must be caught: DifferentialTest.CatchesABrokenDatapath.
+// must be caught: DifferentialTest.CatchesABrokenDatapath. An AOT object run from its
+// descriptor, its .sl deleted, must agree as the JIT does: DifferentialTest.AotObjectWithout
+// ItsSource (`sluice compile --emit obj`, then a runtime that never sees the policy).
+#include <unistd.h>
+
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <random>
 #include <sstream>
@@ -17,6 +23,7 @@
 #include "random_policy.h"
 #include "sluice/interp/network.h"
 #include "sluice/runtime/flow.h"
+#include "pipelines/pipelines.h"
 
 namespace sluice::rt::test {
 namespace {
@@ -130,6 +137,7 @@ struct Rig {
     nlohmann::json config;
     std::shared_ptr<const lang::Policy> policy;
     std::vector<std::string> rings;  // per policy port
+    std::string object;  // non-empty: the runtime runs this AOT object (and OBJECT.desc) only
 };
 
 Rig setupFor(std::shared_ptr<const lang::Policy> policy, const std::string& policyPath) {
@@ -177,12 +185,12 @@ public:
         EXPECT_TRUE(cfg.ok()) << (cfg.ok() ? "" : cfg.error().str());
         if (!cfg) return;
         std::string note;
-        auto sp = makeSlowPath("compiled", s.policy, 1, note);
-        EXPECT_TRUE(sp.ok()) << (sp.ok() ? "" : sp.error().str());
-        if (!sp) return;
-        std::unique_ptr<SlowPath> slow = std::move(sp.value());
-        if (broken) slow = std::make_unique<AllowingSlowPath>(std::move(slow));
-        auto r = Runtime::create(*cfg, s.policy, std::move(slow));
+        auto art = s.object.empty() ? pipelines::makeArtifact("compiled", s.policy, 1, note)
+                                    : pipelines::objectArtifact(s.object);
+        EXPECT_TRUE(art.ok()) << (art.ok() ? "" : art.error().str());
+        if (!art) return;
+        if (broken) art->slowPath = std::make_unique<AllowingSlowPath>(std::move(art->slowPath));
+        auto r = Runtime::create(*cfg, std::move(art.value()));
         EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().str());
         if (r) rt_ = std::move(r.value());
     }
@@ -470,6 +478,71 @@ TEST(DifferentialTest, RandomPolicies) {
         for (const auto& b : r.bad) bad += "policy seed " + std::to_string(seed) + ": " + b + "\n";
     }
     EXPECT_TRUE(bad.empty()) << bad;
+}
+
+// `sluice compile --emit obj` of a copy of `example` (which is then deleted) into `dir`: the
+// object's path ("" on failure).
+std::string compileObject(const std::string& example, const std::filesystem::path& dir) {
+    namespace fs = std::filesystem;
+    fs::create_directories(dir);
+    const fs::path sl = dir / "policy.sl", obj = dir / "policy.o";
+    fs::copy_file(examplePath(example), sl, fs::copy_options::overwrite_existing);
+    const std::string cmd = std::string(SLUICE_BINARY_DIR) + "/cli/sluice compile " + sl.string() +
+                            " --emit obj -o " + obj.string() + " --quiet > /dev/null";
+    int rc = std::system(cmd.c_str());
+    fs::remove(sl);  // the runtime runs the object without its source
+    EXPECT_EQ(rc, 0) << cmd;
+    EXPECT_TRUE(fs::exists(obj.string() + ".desc"));
+    return rc == 0 ? obj.string() : std::string();
+}
+
+TEST(DifferentialTest, AotObjectWithoutItsSource) {
+    namespace fs = std::filesystem;
+    const fs::path dir = fs::temp_directory_path() / ("sl_aot_" + std::to_string(getpid()));
+    for (const char* example : {"run/demo.sl", "vpc.sl"}) {
+        auto p = loadPolicy(examplePath(example));  // the reference side only
+        ASSERT_TRUE(p);
+        Rig s = setupFor(p, examplePath(example));
+        s.object = compileObject(example, dir / fs::path(example).stem());
+        ASSERT_FALSE(s.object.empty());
+        s.config.erase("policy");
+        s.config["artifact"] = s.object;
+        auto r = run(s, false, 3, 400);
+        EXPECT_TRUE(r.bad.empty()) << example << ":\n" << joined(r.bad);
+        expectCovered(r.coverage);
+    }
+    fs::remove_all(dir);
+}
+
+// An object and a descriptor that do not belong together, or are damaged: refused, clearly.
+TEST(DifferentialTest, AotObjectWithTheWrongDescriptorIsRefused) {
+    namespace fs = std::filesystem;
+    const fs::path dir = fs::temp_directory_path() / ("sl_aot_bad_" + std::to_string(getpid()));
+    const std::string demo = compileObject("run/demo.sl", dir / "demo");
+    const std::string vpc = compileObject("vpc.sl", dir / "vpc");
+    ASSERT_FALSE(demo.empty());
+    ASSERT_FALSE(vpc.empty());
+    auto refused = [](const std::string& object, const std::string& words) {
+        auto a = pipelines::objectArtifact(object);
+        if (a.ok()) return ::testing::AssertionFailure() << object << " accepted";
+        if (a.error().str().find(words) == std::string::npos)
+            return ::testing::AssertionFailure() << a.error().str();
+        return ::testing::AssertionSuccess();
+    };
+    EXPECT_TRUE(pipelines::objectArtifact(demo).ok());
+    // vpc's descriptor beside demo's object: the object's checksum gives it away.
+    fs::copy_file(vpc + ".desc", demo + ".desc", fs::copy_options::overwrite_existing);
+    EXPECT_TRUE(refused(demo, "checksum"));
+    fs::remove(demo + ".desc");
+    EXPECT_TRUE(refused(demo, "no such file"));
+    // A corrupt object (its descriptor intact): refused before it is linked.
+    {
+        std::fstream f(vpc, std::ios::in | std::ios::out | std::ios::binary);
+        f.seekp(200);
+        f.put('\x5a');
+    }
+    EXPECT_TRUE(refused(vpc, "checksum"));
+    fs::remove_all(dir);
 }
 
 TEST(DifferentialTest, CatchesABrokenDatapath) {

@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "harness.h"
+#include "pipelines/pipelines.h"
 
 namespace sluice::rt::test {
 namespace {
@@ -167,9 +168,9 @@ TEST_F(FlowLogRing, UnwritablePathIsAnErrorAtStart) {
     auto policy = fe.loadFile(cfg->policyPath);
     ASSERT_TRUE(policy);
     std::string note;
-    auto sp = makeSlowPath("interpreter", policy, 1, note);
-    ASSERT_TRUE(sp.ok());
-    auto r = Runtime::create(*cfg, policy, std::move(sp.value()));
+    auto art = pipelines::makeArtifact("interpreter", policy, 1, note);
+    ASSERT_TRUE(art.ok());
+    auto r = Runtime::create(*cfg, std::move(art.value()));
     ASSERT_FALSE(r.ok());
     EXPECT_NE(r.error().str().find("flow_log.path: cannot open"), std::string::npos) << r.error().str();
 }

@@ -10,6 +10,7 @@
 
 #include "harness.h"
 #include "sluice/runtime/control.h"
+#include "pipelines/pipelines.h"
 
 namespace sluice::rt::test {
 namespace {
@@ -108,7 +109,7 @@ TEST(RuntimeHardening, DocumentedMaximumTableIsAClearErrorNotAnAbort) {
     lang::Frontend fe;
     auto policy = fe.loadFile(cfg->policyPath);
     ASSERT_TRUE(policy);
-    auto r = Runtime::create(*cfg, policy, makeInterpreterSlowPath(policy, 1));
+    auto r = Runtime::create(*cfg, pipelines::interpreterArtifact(policy, 1));
     ASSERT_FALSE(r.ok());
     EXPECT_NE(r.error().str().find("sessions.max_per_port 4194304"), std::string::npos)
         << r.error().str();

@@ -12,6 +12,7 @@
 #include "frames.h"
 #include "sluice/lang/frontend.h"
 #include "sluice/runtime/runtime.h"
+#include "pipelines/pipelines.h"
 
 namespace sluice::rt::test {
 
@@ -61,10 +62,10 @@ struct Harness {
         EXPECT_TRUE(policy != nullptr) << "policy " << cfg->policyPath;
         if (!policy) return;
         std::string note;
-        auto sp = makeSlowPath(cfg->slowPath, policy, cfg->workers, note);
-        EXPECT_TRUE(sp.ok());
-        if (!sp) return;
-        auto r = Runtime::create(*cfg, policy, std::move(sp.value()));
+        auto art = pipelines::makeArtifact(cfg->slowPath, policy, cfg->workers, note);
+        EXPECT_TRUE(art.ok());
+        if (!art) return;
+        auto r = Runtime::create(*cfg, std::move(art.value()));
         EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().str());
         if (!r) return;
         rt = std::move(r.value());

@@ -9,6 +9,7 @@
 #include <new>
 
 #include "harness.h"
+#include "pipelines/pipelines.h"
 
 namespace {
 
@@ -59,10 +60,10 @@ struct InlineRuntime {
         EXPECT_TRUE(policy != nullptr);
         if (!policy) return;
         std::string note;
-        auto sp = makeSlowPath(slow, policy, 1, note);
-        EXPECT_TRUE(sp.ok()) << (sp.ok() ? "" : sp.error().str());
-        if (!sp) return;
-        auto r = Runtime::create(*cfg, policy, std::move(sp.value()));
+        auto art = pipelines::makeArtifact(slow, policy, 1, note);
+        EXPECT_TRUE(art.ok()) << (art.ok() ? "" : art.error().str());
+        if (!art) return;
+        auto r = Runtime::create(*cfg, std::move(art.value()));
         EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().str());
         if (r) rt = std::move(r.value());
     }

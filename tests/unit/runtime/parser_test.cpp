@@ -9,6 +9,7 @@
 
 #include "frames.h"
 #include "sluice/runtime/flow.h"
+#include "sluice/compiler/meta.h"
 #include "sluice/runtime/slow_path.h"
 
 namespace sluice::rt {
@@ -381,7 +382,7 @@ TEST(RuntimeParser, MetaConversionsAgreeWithHeaders) {
         if (rng() % 2) k.icmpType = (rng() % 2) ? 8 : 128;
         const uint8_t flags = byte(), dscp = byte() & 63;
         sl_meta a = keyToMeta(k, flags, dscp);
-        sl_meta b = headersToMeta(keyToHeaders(k, flags, dscp));
+        sl_meta b = compiler::toMeta(keyToHeaders(k, flags, dscp));
         ASSERT_EQ(std::memcmp(&a, &b, sizeof a), 0) << "keyToMeta, iteration " << iter;
 
         sl_meta m;
@@ -394,11 +395,11 @@ TEST(RuntimeParser, MetaConversionsAgreeWithHeaders) {
         if (rng() % 2) m.icmp_type = static_cast<uint8_t>(rng() % 20);
         sl_meta c = m;
         canonicalMeta(c);
-        sl_meta d = headersToMeta(metaToHeaders(m));
+        sl_meta d = compiler::toMeta(compiler::fromMeta(m));
         ASSERT_EQ(std::memcmp(&c, &d, sizeof c), 0) << "canonicalMeta, iteration " << iter;
         const uint16_t ingress = static_cast<uint16_t>(rng()), id = static_cast<uint16_t>(rng());
         FlowKey r1 = replyKey(m, ingress, id);
-        FlowKey r2 = replyKey(metaToHeaders(m), ingress, id);
+        FlowKey r2 = replyKey(compiler::fromMeta(m), ingress, id);
         ASSERT_EQ(std::memcmp(&r1, &r2, sizeof r1), 0) << "replyKey, iteration " << iter;
     }
     for (unsigned proto = 0; proto < 256; ++proto) {

@@ -9,6 +9,7 @@
 #include <mutex>
 
 #include "harness.h"
+#include "pipelines/pipelines.h"
 
 namespace sluice::rt::test {
 namespace {
@@ -44,7 +45,7 @@ struct TestLoader {
 
     PipelineLoader loader() {
         return [this](const std::string& file, const ReloadOptions& o,
-                      std::shared_ptr<const lang::Policy>) {
+                      std::shared_ptr<const void>) {
             ++calls;
             {
                 std::unique_lock<std::mutex> lock(mu);
@@ -68,12 +69,12 @@ struct TestLoader {
                 return r;
             }
             lang::Frontend fe;
-            r.policy = fe.loadString(file, text);
-            if (!r.policy) {
+            auto policy = fe.loadString(file, text);
+            if (!policy) {
                 r.message = "parse error";
                 return r;
             }
-            r.slowPath = makeInterpreterSlowPath(r.policy, 1);
+            r.artifact = pipelines::interpreterArtifact(policy, 1);
             r.forced = o.force && file == "refused.sl";
             r.changedPorts = changed;
             r.allChanged = false;
@@ -206,8 +207,8 @@ TEST(RuntimeReload, RollbackPassesTheGate) {
     TestLoader tl;
     h.rt->setLoader(tl.loader(), "ping.sl");
     std::atomic<int> checks{0};
-    h.rt->setChecker([&](const std::string&, std::shared_ptr<const lang::Policy> target,
-                         const ReloadOptions& o, std::shared_ptr<const lang::Policy>) {
+    h.rt->setChecker([&](const std::string&, std::shared_ptr<const void> target,
+                         const ReloadOptions& o, std::shared_ptr<const void>) {
         ++checks;
         LoadedPipeline r;
         if (!target || !o.force) {
@@ -308,7 +309,7 @@ struct Stopped {  // a runtime created but not started (restore runs before star
         EXPECT_TRUE(cfg.ok());
         lang::Frontend fe;
         auto policy = fe.loadFile(cfg->policyPath);
-        auto r = Runtime::create(*cfg, policy, makeInterpreterSlowPath(policy, 1));
+        auto r = Runtime::create(*cfg, pipelines::interpreterArtifact(policy, 1));
         EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().str());
         if (r) rt = std::move(r.value());
     }

@@ -2,6 +2,7 @@
 // VXLAN encap/decap, ARP, TCP state, table bounds, aging, re-simulation, counters and control.
 #include "harness.h"
 #include "sluice/runtime/flow.h"
+#include "pipelines/pipelines.h"
 
 namespace sluice::rt {
 // Declared in runtime/src/transposition.h; exported for tests.
@@ -238,7 +239,7 @@ layer sg { default deny; out { group e priority 1 { rule all priority 1 action a
     auto policy = fe.loadString("reload.sl", text);
     ASSERT_TRUE(policy);
     uint32_t before = h.rt->generation(1);
-    ASSERT_TRUE(h.rt->reload(policy, makeInterpreterSlowPath(policy, 1)).ok());
+    ASSERT_TRUE(h.rt->reload(pipelines::interpreterArtifact(policy, 1)).ok());
     EXPECT_EQ(h.rt->generation(1), before + 1);
     EXPECT_TRUE(h.exchange("a1", {ping}, "a2", 1).empty());
     auto s = h.stats();

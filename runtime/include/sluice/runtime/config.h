@@ -59,6 +59,9 @@ struct SessionLimits {
 struct RunConfig {
     std::string path;        // of the config file ("" when built in memory)
     std::string policyPath;  // resolved relative to the config file
+    // Instead of a policy: an AOT object (`sluice compile --emit obj`) and its descriptor
+    // OBJECT.desc, run without the source (resolved as policyPath). One of the two is set.
+    std::string artifactPath;
     std::string slowPath = "auto";  // "compiled", "interpreter", "auto" (compiled if built)
     unsigned workers = 1;
     unsigned burst = 32;

@@ -9,8 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "sluice/lang/model.h"
-#include "sluice/runtime/slow_path.h"
+#include "sluice/runtime/artifact.h"
 
 namespace sluice::rt {
 
@@ -36,23 +35,24 @@ struct LoadedPipeline {
     bool allChanged = true;
     // Phase timings (ms): check, verify, diff, compile (incl. validation).
     double checkMs = 0, verifyMs = 0, diffMs = 0, compileMs = 0;
-    std::shared_ptr<const lang::Policy> policy;  // Ready only
-    std::unique_ptr<SlowPath> slowPath;          // Ready only
+    Artifact artifact;  // Ready only (a loader); a checker leaves it empty
 };
 
-// `running` is the policy being forwarded with (the diff's old side). Called off the workers
-// (a thread of the control path); may take seconds.
+// `running` is the Artifact::source of the pipeline being forwarded with (the diff's old
+// side; null when it has none). Called off the workers (a thread of the control path); may
+// take seconds.
 using PipelineLoader = std::function<LoadedPipeline(
     const std::string& file, const ReloadOptions& options,
-    std::shared_ptr<const lang::Policy> running)>;
+    std::shared_ptr<const void> running)>;
 
 // The gate of a rollback: the target pipeline is compiled and validated already (it ran
 // before), but it must pass what a reload passes: verification (errors refuse unless forced;
 // the pipeline the daemon started with was never verified) and the diff against the running
-// policy (`--expect` gates; its ports are the ones bumped). Returns Ready with no policy or
-// slow path, or Refused / InputError with the message. `name` names the target in messages.
+// policy (`--expect` gates; its ports are the ones bumped). Returns Ready with no artifact,
+// or Refused / InputError with the message. `name` names the target in messages; `target` and
+// `running` are the two pipelines' Artifact::source.
 using PipelineChecker = std::function<LoadedPipeline(
-    const std::string& name, std::shared_ptr<const lang::Policy> target,
-    const ReloadOptions& options, std::shared_ptr<const lang::Policy> running)>;
+    const std::string& name, std::shared_ptr<const void> target,
+    const ReloadOptions& options, std::shared_ptr<const void> running)>;
 
 }  // namespace sluice::rt

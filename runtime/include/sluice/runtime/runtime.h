@@ -9,10 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "sluice/lang/model.h"
+#include "sluice/runtime/artifact.h"
 #include "sluice/runtime/config.h"
 #include "sluice/runtime/reload.h"
-#include "sluice/runtime/slow_path.h"
 #include "sluice/support/expected.h"
 
 namespace sluice::rt {
@@ -33,14 +32,14 @@ int controlSocketOwner(const std::string& path);
 
 class Runtime {
 public:
-    // Binds the policy's ports to the configured devices (every configured port must exist in
-    // the policy; policy ports without a device are reported as an error too). EAL must be up.
+    // Binds the artifact's ports to the configured devices (every configured port must exist
+    // in it; ports without a device belong to other hosts). EAL must be up. An artifact whose
+    // halves disagree (checkArtifact) is refused.
     // With `deferDevices` everything but the devices is made (mempool, session table) and
     // bindDevices() opens them later: `sluice run --takeover` does the slow part while the
     // daemon it replaces still owns the devices.
     static Expected<std::unique_ptr<Runtime>> create(const RunConfig& config,
-                                                     std::shared_ptr<const lang::Policy> policy,
-                                                     std::unique_ptr<SlowPath> slowPath,
+                                                     Artifact artifact,
                                                      bool deferDevices = false);
     // `lockDevices` false: a takeover, whose predecessor holds the locks until it exits;
     // acquireDeviceLocks() takes them later (all or none; an error while one is held).
@@ -73,10 +72,10 @@ public:
     // reply. Safe to call while running.
     std::string control(const std::string& requestJson);
 
-    // A new pipeline for the same ports, swapped in with RCU (no verification: tests and
+    // A new artifact for the same ports, swapped in with RCU (no verification: tests and
     // benches); every port's generation is bumped so cached sessions are re-simulated on their
     // next packet (VFP 6.3). The old pipeline is freed after its grace period.
-    Status reload(std::shared_ptr<const lang::Policy> policy, std::unique_ptr<SlowPath> slowPath);
+    Status reload(Artifact artifact);
     uint32_t generation(uint32_t port) const;
 
     // Verify-gated reload (reload.h): `sluice ctl reload` and SIGHUP go through `loader`.

@@ -1,7 +1,8 @@
 // The slow path: the policy pipeline run on a session-cache miss, behind the sl_ C ABI
-// (compiler/include/sluice/abi/sl_abi.h). Two implementations with one contract:
-//  - compiled: the generated per-(port, direction) functions of a sl_policy_desc (default);
-//  - interpreter: the reference interpreter, for policies or builds without the compiler.
+// (compiler/abi/include/sluice/abi/sl_abi.h). The runtime wraps generated code itself
+// (makeCompiledSlowPath: the per-(port, direction) functions of a sl_policy_desc, JIT or a
+// linked AOT object); other implementations (the reference interpreter) are built outside the
+// runtime (cli/pipelines) and handed in through this interface.
 // `run` is a pure function of its input (sessions are the runtime's job) and may be called
 // from every worker at once; `worker` selects per-worker scratch state, and
 // kControlContext selects a context of its own for control-plane callers (`ctl trace`), which
@@ -9,12 +10,9 @@
 #pragma once
 
 #include <memory>
-#include <string>
-#include <vector>
 
 #include "sluice/abi/sl_abi.h"
-#include "sluice/lang/model.h"
-#include "sluice/support/expected.h"
+#include "sluice/lang/packet.h"
 
 namespace sluice::rt {
 
@@ -31,27 +29,8 @@ public:
     virtual const sl_policy_desc& descriptor() const = 0;
 };
 
-// `workers`: the number of distinct `worker` values run() will see (0..workers-1), besides
-// kControlContext, which gets a context of its own.
-std::unique_ptr<SlowPath> makeInterpreterSlowPath(std::shared_ptr<const lang::Policy> policy,
-                                                  unsigned workers);
-// Wraps generated code. `owner` keeps the code (JIT session or loaded object) alive.
+// Wraps generated code. `owner` keeps the code (JIT session or linked object) alive.
 std::unique_ptr<SlowPath> makeCompiledSlowPath(const sl_policy_desc* desc,
                                                std::shared_ptr<void> owner);
-// Compiles and translation-validates `policy` (compiler::compileValidated) when the compiler
-// module is part of the build; an error otherwise, or when validation rejects the lowering.
-// `cacheDir`: object cache directory (RunConfig::compileCache); "" = no cache.
-Expected<std::unique_ptr<SlowPath>> compilePolicySlowPath(
-    std::shared_ptr<const lang::Policy> policy, const std::string& cacheDir = {});
-// "auto", "compiled" or "interpreter" (RunConfig::slowPath). "auto" falls back to the
-// interpreter, with a note in `note`, when compiling is not possible.
-Expected<std::unique_ptr<SlowPath>> makeSlowPath(const std::string& choice,
-                                                 std::shared_ptr<const lang::Policy> policy,
-                                                 unsigned workers, std::string& note,
-                                                 const std::string& cacheDir = {});
-
-// Metadata conversions between the policy model and the ABI.
-sl_meta headersToMeta(const lang::Headers& h);
-lang::Headers metaToHeaders(const sl_meta& m);
 
 }  // namespace sluice::rt

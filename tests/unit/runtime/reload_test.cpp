@@ -409,5 +409,43 @@ TEST(RuntimeState, SaveRestoreResimulatesAndDamageIsRefused) {
     std::remove(path.c_str());
 }
 
+// Thousands of sessions (the file read without zero-filling its buffer first): every session
+// comes back as the pair it was, and its packets are hits.
+TEST(RuntimeState, ThousandsOfSessionsComeBackAsTheirPairs) {
+    const std::string path = tempPath("many");
+    constexpr uint16_t kFlows = 6000, kBatch = 1000;
+    {
+        Harness h(ringConfig());
+        ASSERT_TRUE(h.rt);
+        for (uint16_t b = 0; b < kFlows / kBatch; ++b) {
+            std::vector<Bytes> pings;
+            for (uint16_t i = 0; i < kBatch; ++i) pings.push_back(ping(1000 + b * kBatch + i));
+            ASSERT_EQ(h.exchange("a1", pings, "a2", kBatch).size(), kBatch);
+        }
+        EXPECT_TRUE(h.rt->stop());
+        ASSERT_TRUE(h.rt->saveState(path).ok());
+    }
+    Stopped r;
+    ASSERT_TRUE(r.rt);
+    std::string note = r.rt->restoreState(path);
+    EXPECT_NE(note.find("restored 6000 of 6000"), std::string::npos) << note;
+    ASSERT_TRUE(r.rt->start(false).ok());
+    EXPECT_EQ(r.stats()["sessions"]["active"], 2 * kFlows);
+    std::vector<Bytes> again;
+    for (uint16_t i = 0; i < kFlows; i += 7) again.push_back(ping(1000 + i));
+    EXPECT_TRUE(r.rt->injectFrames("a1", again));
+    size_t got = 0;
+    for (int i = 0; i < 400 && got < again.size(); ++i) {
+        got += r.rt->collectFrames("a2").size();
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    EXPECT_EQ(got, again.size());
+    json s = r.stats();
+    EXPECT_EQ(s["totals"]["session_misses"], 0);  // every one found its restored pair
+    EXPECT_EQ(s["totals"]["session_hits"], again.size());
+    EXPECT_TRUE(r.rt->stop());
+    std::remove(path.c_str());
+}
+
 }  // namespace
 }  // namespace sluice::rt::test

@@ -223,6 +223,11 @@ protected:
         EXPECT_EQ(caps["documentSymbolProvider"], true);
         lsp.notify("initialized", json::object());
     }
+    // didOpen of a Sluice document at version 1.
+    static void open(LspProcess& lsp, const std::string& uri, const std::string& text) {
+        lsp.notify("textDocument/didOpen",
+                   {{"textDocument", {{"uri", uri}, {"languageId", "sluice"}, {"version", 1}, {"text", text}}}});
+    }
     void shutdownAndExit(LspProcess& lsp, int id) {
         lsp.request(id, "shutdown", nullptr);
         json r = lsp.response(id);
@@ -268,8 +273,7 @@ TEST_F(Lsp, DiagnosticsAsYouTypeThenFixed) {
     initialize(lsp);
     std::string uri = fileUri(scratch_ / "policy.sl");
     std::string broken = replaced(kPolicy, "dst_port SSH ", "dst_port SSHH ");
-    lsp.notify("textDocument/didOpen",
-               {{"textDocument", {{"uri", uri}, {"languageId", "sluice"}, {"version", 1}, {"text", broken}}}});
+    open(lsp, uri, broken);
     json diags = lsp.diagnosticsFor(uri);
     ASSERT_FALSE(diags.is_null()) << stderrText();
     EXPECT_EQ(diags["params"]["version"], 1);
@@ -308,8 +312,7 @@ TEST_F(Lsp, SyntaxErrorRangeAndSymbolsOfAPartialTree) {
     // A missing ';' is reported just after the previous token; the layer still parses enough
     // to be listed.
     std::string broken = replaced(kPolicy, "const WEB_NET = 10.1.0.0/16;", "const WEB_NET = 10.1.0.0/16");
-    lsp.notify("textDocument/didOpen",
-               {{"textDocument", {{"uri", uri}, {"languageId", "sluice"}, {"version", 1}, {"text", broken}}}});
+    open(lsp, uri, broken);
     json list = lsp.diagnosticsFor(uri)["params"]["diagnostics"];
     ASSERT_GE(list.size(), 1u);
     EXPECT_EQ(list[0]["code"], "E001");
@@ -327,8 +330,7 @@ TEST_F(Lsp, HoverDefinitionAndSymbols) {
     LspProcess lsp(scratch_ / "stderr");
     initialize(lsp);
     std::string uri = fileUri(scratch_ / "policy.sl");
-    lsp.notify("textDocument/didOpen",
-               {{"textDocument", {{"uri", uri}, {"languageId", "sluice"}, {"version", 1}, {"text", kPolicy}}}});
+    open(lsp, uri, kPolicy);
     ASSERT_FALSE(lsp.diagnosticsFor(uri).is_null());
     json doc = {{"uri", uri}};
 
@@ -401,8 +403,7 @@ TEST_F(Lsp, ImportsResolveBesideTheDocumentOnDisk) {
     LspProcess lsp(scratch_ / "stderr");
     initialize(lsp);
     std::string uri = fileUri(scratch_ / "policy.sl");
-    lsp.notify("textDocument/didOpen",
-               {{"textDocument", {{"uri", uri}, {"languageId", "sluice"}, {"version", 1}, {"text", text}}}});
+    open(lsp, uri, text);
     EXPECT_EQ(lsp.diagnosticsFor(uri)["params"]["diagnostics"], json::array());
     lsp.request(2, "textDocument/definition", {{"textDocument", {{"uri", uri}}}, {"position", positionOf(text, "ADMIN_NET")}});
     json def = lsp.response(2)["result"];
